@@ -1,0 +1,69 @@
+"""Program text as `ast` sees it: its lines, and slices of them by (line, byte column)."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from ldb.errors import SourceSyntaxError
+
+# ast counts lines at \n, \r\n and \r only; str.splitlines() also breaks at form feeds and
+# other separators, which would shift every line number after them.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(source: str) -> list[str]:
+    return _LINE_BREAK.split(source)
+
+
+def parse(source: str, filename: str = "<string>") -> ast.Module:
+    """Parse a program, turning Python's SyntaxError into ldb's typed error."""
+    try:
+        return ast.parse(source, filename=filename)
+    except SyntaxError as error:
+        raise SourceSyntaxError.from_syntax_error(error, filename) from None
+    except ValueError as error:  # e.g. "source code string cannot contain null bytes"
+        raise SourceSyntaxError(str(error), filename=filename, line=1, column=1) from None
+
+
+class SourceText:
+    """The lines of one program, with slicing in the byte columns that ast reports."""
+
+    def __init__(self, source: str) -> None:
+        self.lines = split_lines(source)
+        self._encoded: dict[int, bytes] = {}
+
+    def line(self, lineno: int) -> str:
+        return self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
+
+    def _bytes(self, lineno: int) -> bytes:
+        encoded = self._encoded.get(lineno)
+        if encoded is None:
+            encoded = self._encoded[lineno] = self.line(lineno).encode()
+        return encoded
+
+    def char_col(self, lineno: int, byte_col: int) -> int:
+        """The character index of a byte column (they differ after non-ASCII text)."""
+        line = self.line(lineno)
+        if line.isascii():
+            return byte_col
+        return len(self._bytes(lineno)[:byte_col].decode(errors="replace"))
+
+    def byte_len(self, lineno: int) -> int:
+        line = self.line(lineno)
+        return len(line) if line.isascii() else len(self._bytes(lineno))
+
+    def segment(self, line: int, col: int, end_line: int, end_col: int) -> str:
+        """The text between two positions, as `ast.get_source_segment` would give it."""
+        start = self.char_col(line, col)
+        end = self.char_col(end_line, end_col)
+        if line == end_line:
+            return self.line(line)[start:end]
+        parts = [self.line(line)[start:]]
+        parts.extend(self.line(n) for n in range(line + 1, end_line))
+        parts.append(self.line(end_line)[:end])
+        return "\n".join(parts)
+
+    def indentation(self, lineno: int) -> str:
+        line = self.line(lineno)
+        return line[: len(line) - len(line.lstrip())]
