@@ -17,7 +17,6 @@ from ldb.models import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "SCHEMA_VERSION",
     "Block",
     "BlocksReport",
     "Edge",
@@ -26,8 +25,9 @@ __all__ = [
     "InputError",
     "InternalError",
     "LdbError",
+    "SCHEMA_VERSION",
     "SourceSyntaxError",
     "Span",
-    "__version__",
     "blocks",
+    "__version__",
 ]

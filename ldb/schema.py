@@ -19,6 +19,6 @@ def json_schema(name: str) -> dict[str, Any]:
     schema = DOCUMENTS[name].model_json_schema(mode="serialization")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"https://ldb.invalid/schema/v{SCHEMA_VERSION}/{name}.json",
+        "$id": f"urn:ldb:schema:{name}:v{SCHEMA_VERSION}",
         **schema,
     }
