@@ -8,19 +8,28 @@ from ldb.models import (
     SCHEMA_VERSION,
     Block,
     BlocksReport,
+    BlockVisits,
+    CaseResult,
     Edge,
     EdgeKind,
+    Event,
     FunctionGraph,
     Span,
+    TestError,
+    TraceResult,
 )
+from ldb.tracing import TraceLimits, trace
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Block",
+    "BlockVisits",
     "BlocksReport",
+    "CaseResult",
     "Edge",
     "EdgeKind",
+    "Event",
     "FunctionGraph",
     "InputError",
     "InternalError",
@@ -28,6 +37,10 @@ __all__ = [
     "SCHEMA_VERSION",
     "SourceSyntaxError",
     "Span",
+    "TestError",
+    "TraceLimits",
+    "TraceResult",
     "blocks",
+    "trace",
     "__version__",
 ]

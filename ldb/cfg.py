@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ldb.models import Block, Edge, EdgeKind, FunctionGraph, Span
+from ldb.models import Block, Edge, EdgeKind, FunctionGraph, Span, SpanKind
 from ldb.source import SourceText, parse
 
 Position = tuple[int, int]
@@ -54,6 +54,7 @@ class _Element:
     col: int
     end_line: int
     end_col: int
+    kind: SpanKind = "statement"
 
 
 @dataclass(eq=False, slots=True)
@@ -376,6 +377,8 @@ class _UnitBuilder:
         assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
         header = self._header(node, *_signature_parts(node), after=self._name_end(node))
         header.line, header.col = _first_line(node), node.col_offset
+        # A `def` or `class` statement runs whole where it stands: it branches nowhere.
+        header.kind = "statement"
         self._add(header)
         self.nested.append(node)
 
@@ -390,18 +393,18 @@ class _UnitBuilder:
             if part_end > end:
                 end = part_end
         line, col = self._colon_after(end, skip_words=False)
-        return _Element(node.lineno, node.col_offset, line, col)
+        return _Element(node.lineno, node.col_offset, line, col, "header")
 
     def _keyword(self, node: ast.stmt, keyword: str) -> _Element:
         line, col = self._colon_after((node.lineno, node.col_offset + len(keyword)), False)
-        return _Element(node.lineno, node.col_offset, line, col)
+        return _Element(node.lineno, node.col_offset, line, col, "header")
 
     def _handler_header(self, handler: ast.ExceptHandler) -> _Element:
         start = (handler.lineno, handler.col_offset + len("except"))
         end = _end(handler.type) if handler.type is not None else start
         # `as name` has no node of its own, so the scan may pass over words here.
         line, col = self._colon_after(end, skip_words=True)
-        return _Element(handler.lineno, handler.col_offset, line, col)
+        return _Element(handler.lineno, handler.col_offset, line, col, "handler")
 
     def _case_header(self, case: ast.match_case) -> _Element:
         pattern = case.pattern
@@ -409,7 +412,7 @@ class _UnitBuilder:
         col = keyword if keyword >= 0 else pattern.col_offset
         end = _end(case.guard) if case.guard is not None else _end(pattern)
         line, end_col = self._colon_after(end, skip_words=False)
-        return _Element(pattern.lineno, col, line, end_col)
+        return _Element(pattern.lineno, col, line, end_col, "header")
 
     def _name_end(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> Position:
         encoded = self.text.line(node.lineno).encode()
@@ -494,7 +497,7 @@ class _UnitBuilder:
             unreachable=block not in reached,
             successors=successors,
             spans=[
-                Span(line=e.line, col=e.col, end_line=e.end_line, end_col=e.end_col)
+                Span(line=e.line, col=e.col, end_line=e.end_line, end_col=e.end_col, kind=e.kind)
                 for e in elements
             ],
         )

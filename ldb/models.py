@@ -32,6 +32,11 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+SpanKind = Literal["statement", "header", "handler"]
+"""A whole simple statement; the header of a compound statement (through its colon); or the
+header of an `except` clause, whose code runs whether or not the clause matches."""
+
+
 class Span(_Frozen):
     """Where one statement (or the header of a compound statement) sits in the source.
 
@@ -43,6 +48,7 @@ class Span(_Frozen):
     col: int
     end_line: int
     end_col: int
+    kind: SpanKind = "statement"
 
 
 class Edge(_Frozen):
@@ -98,3 +104,92 @@ class BlocksReport(_Frozen):
 
     schema_version: int = SCHEMA_VERSION
     functions: list[FunctionGraph]
+
+
+def _absent(value: object) -> bool:
+    return value is None
+
+
+class Event(_Frozen):
+    """What one executed block did: the variable state after it (repr strings), plus the
+    return value when it returned and the exception when one was raised in it. An event with
+    `block` null is a call: the state at entry, that is the arguments."""
+
+    step: int = Field(description="Order of the event within its test case, from 1.")
+    function: str = Field(description="Qualname of the unit the block belongs to.")
+    block: int | None = Field(description="The block's id in `ldb blocks`; null for a call.")
+    visit: int = Field(description="Which visit of this block in this frame (loop iteration).")
+    depth: int = Field(description="Call depth among the program's frames; 1 = called by the test.")
+    frame: int = Field(description="Tells apart calls of the same function (recursion).")
+    parent_frame: int | None = Field(description="The calling frame, null for a call by the test.")
+    state: dict[str, str]
+    return_value: str | None = Field(default=None, alias="return", exclude_if=_absent)
+    exception: str | None = Field(default=None, exclude_if=_absent)
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_by_name=True, serialize_by_alias=True
+    )
+
+
+CaseStatus = Literal["passed", "failed", "error", "timeout", "not_run"]
+
+
+class TestError(_Frozen):
+    """An exception a test case raised (or an assert that failed without comparing)."""
+
+    type: str
+    message: str
+    line: int | None = Field(description="Line in the test (or program) where it was raised.")
+    file: str | None = Field(default=None, description="'program.py' or the test's name.")
+
+
+class CaseResult(_Frozen):
+    """One test case: an assert, a statement of `check`, or a `test_*` function."""
+
+    test: str
+    status: CaseStatus
+    expected: str | None = None
+    actual: str | None = None
+    error: TestError | None = None
+
+
+class BlockVisits(_Frozen):
+    """How often a block ran in the traced case; past the snapshot budget only counted, and
+    a lower bound (`exact` false) unless exact counts were asked for."""
+
+    function: str
+    block: int
+    visits: int
+    exact: bool
+
+
+TraceStatus = Literal[
+    "passed",
+    "failed",
+    "syntax_error",
+    "test_syntax_error",
+    "program_error",
+    "test_error",
+    "no_entry_point",
+    "no_tests",
+    "timeout",
+    "crashed",
+]
+
+
+class TraceResult(_Frozen):
+    """What `ldb trace` reports: the outcome of every test case and the block-level trace
+    of one of them (the first failing case, else the first), all from one run."""
+
+    schema_version: int = SCHEMA_VERSION
+    status: TraceStatus
+    message: str | None = Field(default=None, description="What went wrong, when it did.")
+    tracer: Literal["monitoring", "settrace"]
+    python: str
+    cases: list[CaseResult]
+    traced_case: int | None = Field(description="Index into `cases` of the traced case.")
+    events: list[Event]
+    dropped: int = Field(description="Events of the traced case left out to fit the budget.")
+    visits: list[BlockVisits]
+    stdout: str = Field(description="What the program printed (capped).")
+    seconds: float

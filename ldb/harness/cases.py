@@ -1,0 +1,217 @@
+"""Splitting a test into individual cases, and rewriting its asserts to report both sides.
+
+Tests come in four forms, told apart by their shape:
+
+- a list of assert strings (LDB's and MBPP's `given_tests`): each string is a case;
+- HumanEval's `def check(candidate): ...`: each statement of `check` that holds an assert is a
+  case, run with `candidate` bound to the entry point;
+- pytest style, top-level `def test_*():` functions: each function is a case;
+- plain top-level `assert` lines: each assert is a case.
+
+Other statements are kept in order: those before a case run just before it, so a test that
+builds its inputs step by step still does. Every `assert a <op> b` is rewritten to evaluate
+each side once, and to report both when the comparison fails.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+ACTUAL = "__ldb_actual__"
+EXPECTED = "__ldb_expected__"
+FAIL = "__ldb_fail__"
+CANDIDATE = "candidate"
+
+_COMPARISONS: dict[type[ast.cmpop], str] = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+}
+
+
+@dataclass
+class Case:
+    text: str
+    """The case as written in the test."""
+    body: list[ast.stmt] = field(default_factory=list)
+    """What runs for it: the statements that precede it, then the case, asserts rewritten."""
+    filename: str = "test.py"
+
+
+@dataclass
+class Suite:
+    setup: list[ast.stmt]
+    cases: list[Case]
+    form: str
+    uses_candidate: bool = False
+
+
+class TestSyntaxError(Exception):
+    def __init__(self, error: SyntaxError, filename: str) -> None:
+        self.error = error
+        self.filename = filename
+        super().__init__(error.msg)
+
+
+def split(test: str | Sequence[str]) -> Suite:
+    """The cases of a test in any of the accepted forms."""
+    if not isinstance(test, str):
+        return _from_list(list(test))
+    tree = _parse(test, "test.py")
+    source = test
+    check = next(
+        (s for s in tree.body if isinstance(s, ast.FunctionDef) and s.name == "check"), None
+    )
+    if check is not None:
+        setup = [s for s in tree.body if s is not check and not _calls_check(s)]
+        return Suite(setup, _sequence(check.body, source), "check", uses_candidate=True)
+    tests = [
+        s for s in tree.body if isinstance(s, ast.FunctionDef) and s.name.startswith("test")
+    ]
+    if tests:
+        cases = [
+            Case(ast.get_source_segment(source, s) or s.name, [_call(s.name, s)]) for s in tests
+        ]
+        return Suite(list(tree.body), cases, "pytest")
+    return Suite([], _sequence(tree.body, source), "asserts")
+
+
+def _from_list(tests: list[str]) -> Suite:
+    cases = []
+    for index, text in enumerate(tests):
+        filename = f"test[{index}]"
+        tree = _parse(text, filename)
+        cases.append(Case(text.strip(), _rewrite(tree.body), filename))
+    return Suite([], cases, "list")
+
+
+def _parse(source: str, filename: str) -> ast.Module:
+    try:
+        return ast.parse(source, filename)
+    except SyntaxError as error:
+        raise TestSyntaxError(error, filename) from None
+    except ValueError as error:  # null bytes
+        raise TestSyntaxError(SyntaxError(str(error)), filename) from None
+
+
+def _sequence(statements: list[ast.stmt], source: str) -> list[Case]:
+    """Each statement holding an assert is a case; the others run before the next case."""
+    cases: list[Case] = []
+    prelude: list[ast.stmt] = []
+    for statement in statements:
+        if any(isinstance(node, ast.Assert) for node in ast.walk(statement)):
+            text = ast.get_source_segment(source, statement) or ast.unparse(statement)
+            cases.append(Case(text, _rewrite([*prelude, statement])))
+            prelude = []
+        else:
+            prelude.append(statement)
+    return cases
+
+
+def _calls_check(statement: ast.stmt) -> bool:
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Call)
+        and isinstance(statement.value.func, ast.Name)
+        and statement.value.func.id == "check"
+    )
+
+
+def _call(name: str, where: ast.stmt) -> ast.stmt:
+    call = ast.Expr(ast.Call(ast.Name(name, ast.Load()), [], []))
+    return ast.fix_missing_locations(ast.copy_location(call, where))
+
+
+def rewrite_module(tree: ast.Module) -> ast.Module:
+    """The same statements with every assert rewritten (for setup code such as test_*)."""
+    tree.body = _rewrite(tree.body)
+    return tree
+
+
+def _rewrite(statements: list[ast.stmt]) -> list[ast.stmt]:
+    module = ast.Module(body=statements, type_ignores=[])
+    _AssertRewriter().visit(module)
+    ast.fix_missing_locations(module)
+    return module.body
+
+
+class _AssertRewriter(ast.NodeTransformer):
+    def visit_Assert(self, node: ast.Assert) -> list[ast.stmt]:  # noqa: N802 (ast's naming)
+        actual, operator, expected, condition = _sides(node.test)
+        failure = ast.Call(
+            ast.Name(FAIL, ast.Load()),
+            [
+                ast.Name(ACTUAL, ast.Load()),
+                ast.Constant(operator),
+                ast.Name(EXPECTED, ast.Load()),
+                node.msg if node.msg is not None else ast.Constant(None),
+            ],
+            [],
+        )
+        statements: list[ast.stmt] = [
+            ast.Assign([ast.Name(ACTUAL, ast.Store())], actual),
+            ast.Assign([ast.Name(EXPECTED, ast.Store())], expected),
+            ast.If(ast.UnaryOp(ast.Not(), condition), [ast.Expr(failure)], []),
+        ]
+        for statement in statements:
+            for child in ast.walk(statement):
+                ast.copy_location(child, node)
+        return statements
+
+
+def _sides(test: ast.expr) -> tuple[ast.expr, str, ast.expr, ast.expr]:
+    """What to evaluate as actual and expected, the operator to report, and the condition
+    (over the names that hold the two sides) that passes the assert."""
+    actual_name = ast.Name(ACTUAL, ast.Load())
+    expected_name = ast.Name(EXPECTED, ast.Load())
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        left, right, op = test.left, test.comparators[0], test.ops[0]
+        operator = _COMPARISONS.get(type(op), "?")
+        difference = _abs_difference(left)
+        if difference is not None and operator in ("<", "<="):
+            # assert abs(a - b) < eps: the values compared are a and b.
+            a, b = difference
+            close = ast.Compare(
+                ast.Call(
+                    ast.Name("abs", ast.Load()),
+                    [ast.BinOp(actual_name, ast.Sub(), expected_name)],
+                    [],
+                ),
+                [op],
+                [right],
+            )
+            return a, f"within {ast.unparse(right)} of", b, close
+        swapped = _holds_call(right) and not _holds_call(left) and operator in ("==", "!=")
+        if swapped:
+            left, right = right, left
+        return left, operator, right, ast.Compare(actual_name, [op], [expected_name])
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return test.operand, "falsy", ast.Constant(None), ast.UnaryOp(ast.Not(), actual_name)
+    return test, "truthy", ast.Constant(None), actual_name
+
+
+def _abs_difference(node: ast.expr) -> tuple[ast.expr, ast.expr] | None:
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "abs"
+        and len(node.args) == 1
+        and not node.keywords
+        and isinstance(node.args[0], ast.BinOp)
+        and isinstance(node.args[0].op, ast.Sub)
+    ):
+        return node.args[0].left, node.args[0].right
+    return None
+
+
+def _holds_call(node: ast.expr) -> bool:
+    return any(isinstance(child, ast.Call) for child in ast.walk(node))

@@ -1,0 +1,260 @@
+"""The child's entry point: run a program and its test cases under the tracer.
+
+The job arrives as one JSON document on standard input. Results leave through a pipe of
+their own (never standard output, which belongs to the program) as JSON lines:
+
+    {"type": "event", "case": i, ...}      an event of case i (-1: the module's own code)
+    {"type": "case", "index": i, ...}      case i finished: its status and block visits
+    {"type": "error", "kind": ..., ...}    the program could not even be loaded
+    {"type": "done"}                       the harness finished; anything else is partial
+
+A thread sends what has been recorded every few milliseconds, so a run killed for taking
+too long still leaves the trace it had recorded by then.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from typing import Any
+
+from . import cases as test_cases
+from .recorder import Recorder
+from .saferepr import SafeRepr
+
+PROGRAM_FILENAME = "program.py"
+_FLUSH_SECONDS = 0.02
+
+
+class AssertionFailure(AssertionError):
+    """A failed comparison assert, with both sides already rendered."""
+
+    def __init__(self, actual: str, expected: str, message: str | None) -> None:
+        super().__init__(message or f"expected {expected}, got {actual}")
+        self.actual = actual
+        self.expected = expected
+
+
+class _CaseTimeout(BaseException):
+    """Raised into a case that used up its CPU time (not an Exception, so `except Exception`
+    in the program does not swallow it)."""
+
+
+class Channel:
+    """The result pipe, written by the main thread and by the flusher thread."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._queue: deque[dict[str, Any]] = deque()
+        self._lock = threading.Lock()
+        self._dumps = json.dumps
+        self._write = os.write
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._flush_forever, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def put(self, message: dict[str, Any]) -> None:
+        self._queue.append(message)
+
+    def flush(self) -> None:
+        with self._lock:
+            lines = []
+            while self._queue:
+                lines.append(self._dumps(self._queue.popleft(), ensure_ascii=False))
+            if lines:
+                data = ("\n".join(lines) + "\n").encode("utf-8", "replace")
+                view = memoryview(data)
+                while view:
+                    written = self._write(self._fd, view)
+                    view = view[written:]
+
+    def close(self) -> None:
+        self._stop.set()
+        self.flush()
+
+    def _flush_forever(self) -> None:
+        while not self._stop.wait(_FLUSH_SECONDS):
+            try:
+                self.flush()
+            except OSError:
+                return
+
+
+def main() -> None:
+    job = json.loads(sys.stdin.buffer.read())
+    channel = Channel(job["result_fd"])
+    channel.start()
+    try:
+        run(job, channel)
+    finally:
+        channel.put({"type": "done"})
+        channel.close()
+
+
+def run(job: dict[str, Any], channel: Channel) -> None:
+    limits = job["limits"]
+    safe_repr = SafeRepr(max_chars=limits["max_value_chars"])
+    current_case = [-1]
+
+    def sink(event: dict[str, Any]) -> None:
+        event["type"] = "event"
+        event["case"] = current_case[0]
+        channel.put(event)
+
+    units = {
+        (qualname, firstlineno): (qualname, [tuple(e) for e in elements])
+        for qualname, firstlineno, elements in job["units"]
+    }
+    recorder = Recorder(
+        units,  # type: ignore[arg-type]
+        PROGRAM_FILENAME,
+        sink,
+        visits_per_block=limits["visits_per_block"],
+        safe_repr=safe_repr,
+    )
+    try:
+        module_code = compile(job["program"], PROGRAM_FILENAME, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as error:
+        channel.put(_error("syntax_error", error))
+        return
+    try:
+        suite = test_cases.split(job["test"])
+    except test_cases.TestSyntaxError as error:
+        channel.put(_error("test_syntax_error", error.error))
+        return
+    backend = _backend(job["tracer"], recorder, limits["exact_counts"])
+    backend.install(module_code)
+    namespace: dict[str, Any] = {"__name__": "program", "__builtins__": builtins}
+    namespace[test_cases.FAIL] = _failure(safe_repr)
+    cpu_limit = float(limits["case_cpu_seconds"])
+    signal.signal(signal.SIGVTALRM, _expire)
+
+    backend.start()
+    try:
+        _exec(module_code, namespace, cpu_limit)
+    except BaseException as error:  # the program failed while loading: report, not crash
+        backend.stop()
+        channel.put(_error("program_error", error))
+        return
+    finally:
+        backend.stop()
+    try:
+        setup = compile(
+            test_cases.rewrite_module(_module(suite.setup)), "test.py", "exec", dont_inherit=True
+        )
+        exec(setup, namespace)
+    except BaseException as error:
+        channel.put(_error("test_error", error))
+        return
+    if suite.uses_candidate:
+        entry = job.get("entry_point")
+        if entry is None or entry not in namespace:
+            channel.put({"type": "error", "kind": "no_entry_point",
+                         "message": f"the program defines no function {entry!r} to test"})
+            return
+        namespace[test_cases.CANDIDATE] = namespace[entry]
+    for index, case in enumerate(suite.cases):
+        current_case[0] = index
+        recorder.reset()
+        code = compile(_module(case.body), case.filename, "exec", dont_inherit=True)
+        started = time.perf_counter()
+        backend.start()
+        try:
+            _exec(code, namespace, cpu_limit)
+            outcome: dict[str, Any] = {"status": "passed"}
+        except AssertionFailure as failure:
+            outcome = {"status": "failed", "actual": failure.actual,
+                       "expected": failure.expected, "error": _describe(failure)}
+        except AssertionError as failure:
+            outcome = {"status": "failed", "error": _describe(failure)}
+        except _CaseTimeout:
+            outcome = {"status": "timeout", "error": {
+                "type": "Timeout", "message": f"the case used more than {cpu_limit:g} s of CPU",
+                "line": None}}
+        except BaseException as error:
+            outcome = {"status": "error", "error": _describe(error)}
+        finally:
+            backend.stop()
+        visits = [[function, block, count] for (function, block), count in recorder.counts.items()
+                  if block >= 0]
+        channel.put({"type": "case", "index": index, "test": case.text,
+                     "seconds": time.perf_counter() - started, "visits": visits, **outcome})
+        channel.flush()
+
+
+def _backend(name: str, recorder: Recorder, exact_counts: bool) -> Any:
+    if name == "monitoring" or (name == "auto" and hasattr(sys, "monitoring")):
+        from .sysmon import MonitoringBackend
+
+        return MonitoringBackend(recorder, exact_counts)
+    from .settrace import SettraceBackend
+
+    return SettraceBackend(recorder, exact_counts)
+
+
+def _exec(code: Any, namespace: dict[str, Any], cpu_seconds: float) -> None:
+    signal.setitimer(signal.ITIMER_VIRTUAL, cpu_seconds)
+    try:
+        exec(code, namespace)
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+
+
+def _expire(signum: int, frame: Any) -> None:
+    raise _CaseTimeout
+
+
+def _module(statements: list[Any]) -> Any:
+    import ast
+
+    return ast.Module(body=statements, type_ignores=[])
+
+
+def _failure(safe_repr: SafeRepr) -> Any:
+    def fail(actual: object, operator: str, expected: object, message: object) -> None:
+        if operator in ("truthy", "falsy"):
+            expected_text = f"a {operator} value"
+        elif operator == "==":
+            expected_text = safe_repr(expected)
+        else:
+            expected_text = f"{operator} {safe_repr(expected)}"
+        raise AssertionFailure(
+            safe_repr(actual), expected_text, None if message is None else str(message)
+        )
+
+    return fail
+
+
+def _describe(error: BaseException) -> dict[str, Any]:
+    """Type, message and the line of the test (or program) where it was raised."""
+    line = None
+    filename = None
+    for frame, lineno in traceback.walk_tb(error.__traceback__):
+        filename = frame.f_code.co_filename
+        if filename == PROGRAM_FILENAME or filename.startswith("test"):
+            line = lineno
+    message = str(error) if not isinstance(error, AssertionFailure) else error.args[0]
+    return {"type": type(error).__qualname__, "message": message[:2000], "line": line,
+            "file": filename if line is not None else None}
+
+
+def _error(kind: str, error: BaseException) -> dict[str, Any]:
+    if isinstance(error, SyntaxError):
+        return {"type": "error", "kind": kind, "message": error.msg,
+                "line": error.lineno, "column": error.offset}
+    details = _describe(error)
+    return {"type": "error", "kind": kind, "message": f"{details['type']}: {details['message']}",
+            "line": details["line"]}
+
+
+if __name__ == "__main__":
+    main()

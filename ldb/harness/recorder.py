@@ -1,0 +1,211 @@
+"""Turns the positions a tracing backend reports into block events with variable states.
+
+Each traced frame has a current block. When the frame moves to another block, or jumps back
+to the start of the same one (a loop of one block), the visit it leaves is closed: an event
+with the locals as they are now, which is the state after that block. Returning or raising
+closes the last visit with the return value or the exception.
+
+The snapshot budget: the first `visits_per_block` visits of each block in a test case are
+recorded in full; later visits are only counted, and a backend that can switch events off
+(sys.monitoring) does so. Calls from the test itself (depth 1) are the failing point and
+are always recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import CodeType, FrameType
+from typing import Any
+
+from .codemap import CodeMap, Element, code_objects
+from .saferepr import SafeRepr
+
+Event = dict[str, Any]
+Sink = Callable[[Event], None]
+
+
+class FrameState:
+    __slots__ = ("id", "parent", "depth", "code_map", "block", "offset", "visits", "recording",
+                 "exception")
+
+    def __init__(self, frame_id: int, parent: FrameState | None, code_map: CodeMap) -> None:
+        self.id = frame_id
+        self.parent = parent
+        self.depth = parent.depth + 1 if parent is not None else 1
+        self.code_map = code_map
+        self.block = -1
+        self.offset = -1
+        self.visits: dict[int, int] = {}
+        self.recording = False
+        self.exception: BaseException | None = None
+
+
+class Recorder:
+    """Shared by both backends: they call `start`, `position` and `leave`."""
+
+    def __init__(
+        self,
+        units: dict[tuple[str, int], tuple[str, list[Element]]],
+        filename: str,
+        sink: Sink,
+        *,
+        visits_per_block: int,
+        safe_repr: SafeRepr,
+    ) -> None:
+        self._units = units
+        self._filename = filename
+        self._sink = sink
+        self.visits_per_block = visits_per_block
+        self._repr = safe_repr
+        self._maps: dict[CodeType, CodeMap | None] = {}
+        self.frames: dict[FrameType, FrameState] = {}
+        self.counts: dict[tuple[str, int], int] = {}
+        self._step = 0
+        self._next_frame = 0
+
+    def code_map(self, code: CodeType) -> CodeMap | None:
+        """The map of one of the program's code objects; None for any other code."""
+        try:
+            return self._maps[code]
+        except KeyError:
+            pass
+        found = None
+        if code.co_filename == self._filename:
+            unit = self._units.get((code.co_qualname, code.co_firstlineno))
+            if unit is not None:
+                found = CodeMap(unit[0], code, unit[1])
+        self._maps[code] = found
+        return found
+
+    def program_codes(self, module_code: CodeType) -> list[tuple[CodeType, CodeMap]]:
+        pairs = []
+        for code in code_objects(module_code):
+            code_map = self.code_map(code)
+            if code_map is not None:
+                pairs.append((code, code_map))
+        return pairs
+
+    def reset(self) -> None:
+        """Start a new test case: fresh counts, steps and frames."""
+        self.frames.clear()
+        self.counts.clear()
+        self._step = 0
+        self._next_frame = 0
+
+    # Called by the backends
+
+    def start(self, frame: FrameType, code_map: CodeMap) -> FrameState:
+        parent = None
+        caller = frame.f_back
+        # Lambdas and comprehensions are not traced: look past them for the traced caller.
+        for _ in range(8):
+            if caller is None:
+                break
+            parent = self.frames.get(caller)
+            if parent is not None:
+                break
+            caller = caller.f_back
+        state = FrameState(self._next_frame, parent, code_map)
+        self._next_frame += 1
+        self.frames[frame] = state
+        key = (code_map.function, -1)
+        count = self.counts[key] = self.counts.get(key, 0) + 1
+        if count <= self.visits_per_block or state.depth == 1:
+            self._emit(frame, state, None, 0, None)
+        return state
+
+    def position(self, frame: FrameType, state: FrameState, block: int, offset: int) -> bool:
+        """The frame is about to run the instruction at `offset`, in `block`. Returns whether
+        that block is still within its snapshot budget."""
+        if block == state.block and offset >= state.offset:
+            state.offset = offset
+            return state.recording
+        self._close(frame, state, None)
+        state.block = block
+        state.offset = offset
+        state.visits[block] = state.visits.get(block, 0) + 1
+        key = (state.code_map.function, block)
+        count = self.counts[key] = self.counts.get(key, 0) + 1
+        state.recording = count <= self.visits_per_block
+        return state.recording
+
+    def raised(self, frame: FrameType, exception: BaseException) -> None:
+        state = self.frames.get(frame)
+        if state is not None:
+            state.exception = exception
+
+    def leave(self, frame: FrameType, value: object, raised: bool) -> None:
+        state = self.frames.pop(frame, None)
+        if state is None:
+            return
+        if raised:
+            if isinstance(value, BaseException):
+                state.exception = value
+            extra = ("exception", self._exception(state.exception))
+        else:
+            extra = ("return", self._repr(value))
+        if state.depth == 1:
+            state.recording = True
+        self._close(frame, state, extra)
+
+    def suspend(self, frame: FrameType) -> None:
+        """A generator yields: its frame stays, to resume later."""
+
+    # Events
+
+    def _close(self, frame: FrameType, state: FrameState, extra: tuple[str, str] | None) -> None:
+        block = state.block
+        if block < 0:
+            if extra is None:
+                return
+        elif not state.recording:
+            return
+        exception = state.exception
+        if exception is not None and extra is None:
+            extra = ("exception", self._exception(exception))
+        state.exception = None
+        self._emit(frame, state, block if block >= 0 else None, state.visits.get(block, 0), extra)
+
+    def _emit(
+        self,
+        frame: FrameType,
+        state: FrameState,
+        block: int | None,
+        visit: int,
+        extra: tuple[str, str] | None,
+    ) -> None:
+        self._step += 1
+        event: Event = {
+            "step": self._step,
+            "function": state.code_map.function,
+            "block": block,
+            "visit": visit,
+            "depth": state.depth,
+            "frame": state.id,
+            "parent_frame": state.parent.id if state.parent is not None else None,
+            "state": self.snapshot(frame),
+        }
+        if extra is not None:
+            event[extra[0]] = extra[1]
+        self._sink(event)
+
+    def snapshot(self, frame: FrameType) -> dict[str, str]:
+        safe_repr = self._repr
+        names = frame.f_locals
+        if frame.f_code.co_name == "<module>":
+            return {
+                name: safe_repr(value)
+                for name, value in names.items()
+                if not name.startswith("__") and not _is_definition(value)
+            }
+        return {name: safe_repr(value) for name, value in names.items()}
+
+    def _exception(self, exception: BaseException | None) -> str:
+        if exception is None:
+            return "<unknown exception>"
+        return f"{type(exception).__qualname__}: {self._repr(str(exception))[1:-1]}"
+
+
+def _is_definition(value: object) -> bool:
+    kind = type(value).__name__
+    return kind in ("module", "function", "type", "builtin_function_or_method")

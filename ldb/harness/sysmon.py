@@ -1,0 +1,126 @@
+"""The `sys.monitoring` (PEP 669) backend, for Python 3.12 and newer.
+
+Events are switched on only for the program's own code objects. Once a block has used its
+snapshot budget, its line events are switched off (`DISABLE`), so a hot loop runs at nearly
+full speed; entering a block that still records switches them all back on, because that
+block's visit ends at whichever line comes next.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import CodeType
+from typing import Any
+
+from .recorder import Recorder
+
+_TOOL_NAME = "ldb"
+
+
+class MonitoringBackend:
+    name = "monitoring"
+
+    def __init__(self, recorder: Recorder, exact_counts: bool) -> None:
+        self.recorder = recorder
+        self.exact_counts = exact_counts
+        self.monitoring: Any = sys.monitoring  # type: ignore[attr-defined,unused-ignore]
+        self.tool = -1
+        self.codes: list[tuple[CodeType, int]] = []
+        self.disabled = False
+
+    def install(self, module_code: CodeType) -> None:
+        monitoring = self.monitoring
+        events = monitoring.events
+        for tool in range(monitoring.DEBUGGER_ID, 6):
+            if monitoring.get_tool(tool) is None:
+                monitoring.use_tool_id(tool, _TOOL_NAME)
+                self.tool = tool
+                break
+        else:
+            raise RuntimeError("no sys.monitoring tool id is free")
+        register = monitoring.register_callback
+        register(self.tool, events.PY_START, self._start)
+        register(self.tool, events.PY_RETURN, self._return)
+        register(self.tool, events.PY_UNWIND, self._unwind)
+        register(self.tool, events.LINE, self._line)
+        register(self.tool, events.INSTRUCTION, self._instruction)
+        register(self.tool, events.RAISE, self._raised)
+        register(self.tool, events.EXCEPTION_HANDLED, self._raised)
+        local = events.PY_START | events.PY_RETURN | events.LINE
+        for code, code_map in self.recorder.program_codes(module_code):
+            wanted = local | (events.INSTRUCTION if code_map.per_instruction else 0)
+            self.codes.append((code, wanted))
+
+    def start(self) -> None:
+        events = self.monitoring.events
+        for code, wanted in self.codes:
+            self.monitoring.set_local_events(self.tool, code, wanted)
+        self.monitoring.set_events(
+            self.tool, events.PY_UNWIND | events.RAISE | events.EXCEPTION_HANDLED
+        )
+        self.monitoring.restart_events()
+        self.disabled = False
+
+    def stop(self) -> None:
+        self.monitoring.set_events(self.tool, 0)
+        for code, _ in self.codes:
+            self.monitoring.set_local_events(self.tool, code, 0)
+
+    def _start(self, code: CodeType, offset: int) -> Any:
+        frame = sys._getframe(1)
+        recorder = self.recorder
+        if frame not in recorder.frames:
+            code_map = recorder.code_map(code)
+            if code_map is not None:
+                recorder.start(frame, code_map)
+        return None
+
+    def _line(self, code: CodeType, line: int) -> Any:
+        frame = sys._getframe(1)
+        state = self.recorder.frames.get(frame)
+        if state is None:
+            return None
+        offset = frame.f_lasti
+        block = state.code_map.line_blocks[offset // 2]
+        if block < 0:
+            return None
+        return self._moved(frame, state, block, offset)
+
+    def _instruction(self, code: CodeType, offset: int) -> Any:
+        frame = sys._getframe(1)
+        state = self.recorder.frames.get(frame)
+        if state is None:
+            return None
+        block = state.code_map.blocks[offset // 2]
+        if block < 0:
+            return None
+        return self._moved(frame, state, block, offset)
+
+    def _moved(self, frame: Any, state: Any, block: int, offset: int) -> Any:
+        entering = block != state.block or offset < state.offset
+        recording = self.recorder.position(frame, state, block, offset)
+        if recording:
+            if entering and self.disabled:
+                self.monitoring.restart_events()
+                self.disabled = False
+            return None
+        if self.exact_counts:
+            return None
+        self.disabled = True
+        return self.monitoring.DISABLE
+
+    def _return(self, code: CodeType, offset: int, value: object) -> Any:
+        self.recorder.leave(sys._getframe(1), value, raised=False)
+        return None
+
+    def _unwind(self, code: CodeType, offset: int, exception: BaseException) -> Any:
+        frame = sys._getframe(1)
+        if frame in self.recorder.frames:
+            self.recorder.leave(frame, exception, raised=True)
+        return None
+
+    def _raised(self, code: CodeType, offset: int, exception: BaseException) -> Any:
+        frame = sys._getframe(1)
+        if frame in self.recorder.frames:
+            self.recorder.raised(frame, exception)
+        return None

@@ -1,0 +1,272 @@
+"""`ldb.trace`: run a program's tests once, in a child process, and return the block trace."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ldb import cfg
+from ldb.errors import InputError, SourceSyntaxError
+from ldb.harness import cases as test_cases
+from ldb.harness.main import PROGRAM_FILENAME
+from ldb.models import (
+    BlockVisits,
+    CaseResult,
+    Event,
+    FunctionGraph,
+    TestError,
+    TraceResult,
+    TraceStatus,
+)
+from ldb.runner import HarnessRun, run_harness
+
+TracerName = Literal["auto", "monitoring", "settrace"]
+_ROLES = {"statement": 0, "header": 1, "handler": 2}
+
+
+class TraceLimits(BaseModel):
+    """How much a trace may cost. Every field can be given to `ldb.trace` by name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timeout_s: float = Field(default=10.0, gt=0, description="Wall time for the whole run.")
+    case_cpu_s: float = Field(default=5.0, gt=0, description="CPU time for one test case.")
+    visits_per_block: int = Field(
+        default=20, ge=1, description="Visits of each block recorded in full, per case."
+    )
+    exact_counts: bool = Field(
+        default=False, description="Count every visit past the budget (slower on long loops)."
+    )
+    max_events: int = Field(default=400, ge=10, description="Events kept for the traced case.")
+    max_value_chars: int = Field(default=240, ge=20, description="Longest repr of one value.")
+    max_output_bytes: int = Field(default=1 << 20, ge=1024, description="Program output kept.")
+    max_result_bytes: int = Field(default=64 << 20, ge=1 << 16, description="Result pipe cap.")
+
+
+def trace(
+    code: str,
+    test: str | Sequence[str],
+    *,
+    entry_point: str | None = None,
+    tracer: TracerName = "auto",
+    **limits: Any,
+) -> TraceResult:
+    """Run `test` against `code` under the block tracer and report every case.
+
+    `test` is assert lines, a HumanEval `def check(candidate)`, pytest-style `test_*`
+    functions, or a list of assert strings. The traced case is the first failing one (or the
+    first, when all pass). Limits are the fields of `TraceLimits`.
+    """
+    settings = TraceLimits(**limits)
+    backend = _backend_name(tracer)
+    try:
+        graphs = cfg.build(code, PROGRAM_FILENAME)
+    except SourceSyntaxError as error:
+        return _failed_to_start("syntax_error", str(error), backend)
+    try:
+        suite = test_cases.split(test)
+    except test_cases.TestSyntaxError as error:
+        where = f"{error.filename}:{error.error.lineno}:{error.error.offset}"
+        return _failed_to_start("test_syntax_error", f"{where}: {error.error.msg}", backend)
+    if not suite.cases:
+        return _failed_to_start("no_tests", "the test holds no assert and no test_* function",
+                                backend)
+    if suite.uses_candidate and entry_point is None:
+        entry_point = infer_entry_point(graphs, test)
+    job = {
+        "program": code,
+        "test": test if isinstance(test, str) else list(test),
+        "entry_point": entry_point,
+        "tracer": backend,
+        "units": [_unit_payload(graph) for graph in graphs],
+        "limits": {
+            "visits_per_block": settings.visits_per_block,
+            "exact_counts": settings.exact_counts,
+            "max_value_chars": settings.max_value_chars,
+            "case_cpu_seconds": settings.case_cpu_s,
+        },
+    }
+    run = run_harness(
+        job,
+        timeout_s=settings.timeout_s,
+        max_output_bytes=settings.max_output_bytes,
+        max_result_bytes=settings.max_result_bytes,
+    )
+    return _result(run, [case.text for case in suite.cases], settings, backend)
+
+
+def infer_entry_point(graphs: Sequence[FunctionGraph], test: str | Sequence[str]) -> str:
+    """The function a `check(candidate)` test is meant for: the only top-level function,
+    else the one the test names."""
+    module = graphs[0]
+    top = [g.name for g in graphs if g.qualname == g.name and g.qualname != module.qualname]
+    top = [name for name in top if not name[:1].isupper()]
+    if len(top) == 1:
+        return top[0]
+    text = test if isinstance(test, str) else "\n".join(test)
+    named = [name for name in top if name in text]
+    if len(named) == 1:
+        return named[0]
+    raise InputError(
+        "cannot tell which function the test is for; give entry_point"
+        + (f" (one of {', '.join(top)})" if top else "")
+    )
+
+
+def _backend_name(tracer: TracerName) -> Literal["monitoring", "settrace"]:
+    has_monitoring = hasattr(sys, "monitoring")
+    if tracer == "monitoring" and not has_monitoring:
+        raise InputError("this Python has no sys.monitoring (it arrived in 3.12)")
+    if tracer == "auto":
+        return "monitoring" if has_monitoring else "settrace"
+    return tracer
+
+
+def _unit_payload(graph: FunctionGraph) -> list[Any]:
+    elements = [
+        [span.line, span.col, span.end_line, span.end_col, block.id, _ROLES[span.kind]]
+        for block in graph.blocks
+        for span in block.spans
+    ]
+    elements.sort()
+    return [graph.qualname, graph.start_line, elements]
+
+
+def _failed_to_start(
+    status: TraceStatus, message: str, backend: Literal["monitoring", "settrace"]
+) -> TraceResult:
+    return TraceResult(
+        status=status,
+        message=message,
+        tracer=backend,
+        python=platform.python_version(),
+        cases=[],
+        traced_case=None,
+        events=[],
+        dropped=0,
+        visits=[],
+        stdout="",
+        seconds=0.0,
+    )
+
+
+def _result(
+    run: HarnessRun,
+    tests: list[str],
+    limits: TraceLimits,
+    backend: Literal["monitoring", "settrace"],
+) -> TraceResult:
+    events: dict[int, list[dict[str, Any]]] = {}
+    finished: dict[int, dict[str, Any]] = {}
+    error: dict[str, Any] | None = None
+    for message in run.messages:
+        kind = message.get("type")
+        if kind == "event":
+            events.setdefault(message["case"], []).append(message)
+        elif kind == "case":
+            finished[message["index"]] = message
+        elif kind == "error":
+            error = message
+    cases = [_case(tests[i], finished.get(i)) for i in range(len(tests))]
+    status: TraceStatus
+    message_text = None
+    if error is not None:
+        status = error["kind"]
+        message_text = error.get("message")
+        if error.get("line"):
+            message_text = f"line {error['line']}: {message_text}"
+    elif run.timed_out:
+        status = "timeout"
+        message_text = f"the run took longer than {limits.timeout_s:g} s and was stopped"
+        cases = _mark_running(cases, finished, "timeout")
+    elif not run.finished:
+        status = "crashed"
+        message_text = _crash_message(run)
+        cases = _mark_running(cases, finished, "error")
+    else:
+        status = "passed" if all(c.status == "passed" for c in cases) else "failed"
+    traced = _traced_case(cases, events, error)
+    kept, dropped = _select(events.get(traced, []) if traced is not None else [],
+                            limits.max_events)
+    visits = []
+    if traced is not None and traced in finished:
+        visits = [
+            BlockVisits(function=function, block=block, visits=count,
+                        exact=limits.exact_counts or count <= limits.visits_per_block)
+            for function, block, count in finished[traced]["visits"]
+        ]
+    return TraceResult(
+        status=status,
+        message=message_text,
+        tracer=backend,
+        python=platform.python_version(),
+        cases=cases,
+        traced_case=traced if traced is not None and traced >= 0 else None,
+        events=[Event.model_validate(_event_fields(e)) for e in kept],
+        dropped=dropped,
+        visits=visits,
+        stdout=run.stdout,
+        seconds=round(run.seconds, 4),
+    )
+
+
+def _case(test: str, message: dict[str, Any] | None) -> CaseResult:
+    if message is None:
+        return CaseResult(test=test, status="not_run")
+    error = message.get("error")
+    return CaseResult(
+        test=test,
+        status=message["status"],
+        expected=message.get("expected"),
+        actual=message.get("actual"),
+        error=TestError.model_validate(error) if error else None,
+    )
+
+
+def _mark_running(
+    cases: list[CaseResult], finished: dict[int, Any], status: Literal["timeout", "error"]
+) -> list[CaseResult]:
+    """The case that was running when the run ended gets the run's fate."""
+    running = len(finished)
+    if running < len(cases):
+        cases = list(cases)
+        cases[running] = cases[running].model_copy(update={"status": status})
+    return cases
+
+
+def _traced_case(
+    cases: list[CaseResult], events: dict[int, list[Any]], error: dict[str, Any] | None
+) -> int | None:
+    if error is not None:
+        return -1 if -1 in events else None
+    for index, case in enumerate(cases):
+        if case.status not in ("passed", "not_run"):
+            return index
+    return 0 if cases else None
+
+
+def _select(events: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], int]:
+    """Keep the first events and the last ones, which lead up to the failure."""
+    if len(events) <= limit:
+        return events, 0
+    head = limit // 3
+    tail = limit - head
+    return events[:head] + events[-tail:], len(events) - limit
+
+
+def _event_fields(message: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in message.items() if key not in ("type", "case")}
+
+
+def _crash_message(run: HarnessRun) -> str:
+    code = run.returncode
+    if code is not None and code < 0:
+        import signal
+
+        return f"the program was killed by {signal.Signals(-code).name}"
+    last = run.stderr.strip().splitlines()[-1:] or ["no output"]
+    return f"the program ended before its tests finished (exit status {code}): {last[0]}"
