@@ -10,6 +10,6 @@ def second_largest(numbers):
         if largest is None or n > largest:
             second = largest
             largest = n
-        elif n != largest and (second is None or n > second):
+        elif second is None or n > second:
             second = n
     return second

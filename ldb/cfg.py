@@ -248,9 +248,12 @@ class _UnitBuilder:
         header = self._leader()
         after = self._new()
         if isinstance(node, ast.While):
-            self._add(self._header(node, node.test))
-            enter: EdgeKind = "true"
+            header_element = self._header(node, node.test)
             endless = isinstance(node.test, ast.Constant) and bool(node.test.value)
+            if endless:
+                header_element.kind = "passive"
+            self._add(header_element)
+            enter: EdgeKind = "true"
         else:
             self._add(self._header(node, node.target, node.iter))
             enter, endless = "next", False
@@ -404,7 +407,7 @@ class _UnitBuilder:
         end = _end(handler.type) if handler.type is not None else start
         # `as name` has no node of its own, so the scan may pass over words here.
         line, col = self._colon_after(end, skip_words=True)
-        return _Element(handler.lineno, handler.col_offset, line, col, "handler")
+        return _Element(handler.lineno, handler.col_offset, line, col, "passive")
 
     def _case_header(self, case: ast.match_case) -> _Element:
         pattern = case.pattern

@@ -9,17 +9,23 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
 from rich.console import Console
 
 import ldb
 from ldb import cfg, render
 from ldb.errors import InputError, LdbError
+from ldb.harness.main import PROGRAM_FILENAME
 from ldb.models import BlocksReport
 from ldb.schema import DOCUMENTS, json_schema
 
 log = logging.getLogger("ldb")
 
+# Outcomes that mean the input itself was unusable: exit code 2, like a usage error.
+_BAD_INPUT = {"syntax_error", "test_syntax_error", "no_entry_point", "no_tests", "test_error"}
+
 EXIT_OK = 0
+EXIT_FAILING = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
@@ -73,6 +79,44 @@ def _parser() -> argparse.ArgumentParser:
     blocks.add_argument("--json", action="store_true", help="print JSON (see `ldb schema blocks`)")
     blocks.set_defaults(run=_blocks)
 
+    tracing = commands.add_parser(
+        "trace",
+        help="run a test under the block tracer and show the state after each block",
+        description=(
+            "Run a program's test in a child process under the block tracer: the outcome of "
+            "every test case, and for the first failing case (or the first, if all pass) "
+            "the variable state after each executed basic block, in one run."
+        ),
+        epilog="Exit codes: 0 all cases passed, 1 a case failed, 2 bad input, 3 internal error.",
+    )
+    tracing.add_argument("path", metavar="PATH", help="the program, or - for standard input")
+    tests = tracing.add_mutually_exclusive_group(required=True)
+    tests.add_argument(
+        "--test",
+        metavar="TEXT",
+        help="the test: assert lines, a `def check(candidate)`, or test_* functions",
+    )
+    tests.add_argument("--test-file", metavar="FILE", help="read the test from a file")
+    tracing.add_argument(
+        "--entry-point", metavar="NAME", help="the function `candidate` stands for in check()"
+    )
+    tracing.add_argument("--json", action="store_true", help="print JSON (see `ldb schema trace`)")
+    tracing.add_argument(
+        "--tracer",
+        choices=["auto", "monitoring", "settrace"],
+        default="auto",
+        help="sys.monitoring (Python 3.12+) or sys.settrace; auto picks the first available",
+    )
+    tracing.add_argument("--timeout", type=float, metavar="S", help="wall time for the run")
+    tracing.add_argument(
+        "--visits-per-block", type=int, metavar="K", help="visits of a block recorded in full"
+    )
+    tracing.add_argument(
+        "--exact-counts", action="store_true", help="count every visit past the budget"
+    )
+    tracing.add_argument("--max-events", type=int, metavar="N", help="events kept in the trace")
+    tracing.set_defaults(run=_trace)
+
     schema = commands.add_parser(
         "schema",
         help="print the JSON Schema of a JSON document ldb writes",
@@ -111,6 +155,41 @@ def _blocks(args: argparse.Namespace) -> int:
     else:
         Console(highlight=False, soft_wrap=True).print(render.blocks(graphs))
     return EXIT_OK
+
+
+def _trace(args: argparse.Namespace) -> int:
+    source, filename = _read(args.path)
+    test = args.test if args.test is not None else _read(args.test_file)[0]
+    limits = {
+        name: value
+        for name, value in (
+            ("timeout_s", args.timeout),
+            ("visits_per_block", args.visits_per_block),
+            ("max_events", args.max_events),
+        )
+        if value is not None
+    }
+    if args.exact_counts:
+        limits["exact_counts"] = True
+    try:
+        result = ldb.trace(source, test, entry_point=args.entry_point, tracer=args.tracer, **limits)
+    except ValidationError as error:
+        raise InputError(_validation_message(error)) from None
+    if result.status in _BAD_INPUT:
+        message = result.message or result.status.replace("_", " ")
+        raise InputError(message.replace(PROGRAM_FILENAME, filename, 1))
+    if args.json:
+        print(result.model_dump_json(indent=2))
+    else:
+        graphs = cfg.build(source, filename)
+        Console(highlight=False, soft_wrap=True).print(render.trace(result, graphs))
+    return EXIT_OK if result.status == "passed" else EXIT_FAILING
+
+
+def _validation_message(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}"
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -32,9 +32,10 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-SpanKind = Literal["statement", "header", "handler"]
-"""A whole simple statement; the header of a compound statement (through its colon); or the
-header of an `except` clause, whose code runs whether or not the clause matches."""
+SpanKind = Literal["statement", "header", "passive"]
+"""A whole simple statement; the header of a compound statement (through its colon); or a
+passive header, whose code says nothing of which way control goes: an `except` clause (its
+type test runs whether or not the clause matches) or `while True:`."""
 
 
 class Span(_Frozen):

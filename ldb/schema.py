@@ -6,10 +6,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ldb.models import SCHEMA_VERSION, BlocksReport
+from ldb.models import SCHEMA_VERSION, BlocksReport, TraceResult
 
 DOCUMENTS: dict[str, type[BaseModel]] = {
     "blocks": BlocksReport,
+    "trace": TraceResult,
 }
 """Each document ldb prints with `--json`, under the name `ldb schema NAME` takes."""
 

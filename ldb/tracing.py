@@ -25,7 +25,7 @@ from ldb.models import (
 from ldb.runner import HarnessRun, run_harness
 
 TracerName = Literal["auto", "monitoring", "settrace"]
-_ROLES = {"statement": 0, "header": 1, "handler": 2}
+_ROLES = {"statement": 0, "header": 1, "passive": 2}
 
 
 class TraceLimits(BaseModel):
@@ -179,6 +179,12 @@ def _result(
         message_text = error.get("message")
         if error.get("line"):
             message_text = f"line {error['line']}: {message_text}"
+        if error.get("error"):
+            # The program or the test's own code failed before any case could run: that
+            # failure is every case's.
+            failure = TestError.model_validate(error["error"])
+            cases = [case.model_copy(update={"status": "error", "error": failure})
+                     for case in cases]
     elif run.timed_out:
         status = "timeout"
         message_text = f"the run took longer than {limits.timeout_s:g} s and was stopped"
@@ -195,9 +201,11 @@ def _result(
     visits = []
     if traced is not None and traced in finished:
         visits = [
-            BlockVisits(function=function, block=block, visits=count,
-                        exact=limits.exact_counts or count <= limits.visits_per_block)
+            # Past the budget a backend may stop seeing a block, so the count says only "at
+            # least the budget", the same from every backend.
+            BlockVisits(function=function, block=block, visits=min(count, budget), exact=exact)
             for function, block, count in finished[traced]["visits"]
+            for budget, exact in [_visit_count(count, limits)]
         ]
     return TraceResult(
         status=status,
@@ -212,6 +220,12 @@ def _result(
         stdout=run.stdout,
         seconds=round(run.seconds, 4),
     )
+
+
+def _visit_count(count: int, limits: TraceLimits) -> tuple[int, bool]:
+    if limits.exact_counts or count <= limits.visits_per_block:
+        return count, True
+    return limits.visits_per_block, False
 
 
 def _case(test: str, message: dict[str, Any] | None) -> CaseResult:

@@ -9,8 +9,9 @@ belong to no block and never move the tracer from one block to another ("neutral
 - those positioned at a whole compound statement rather than its header: the compiler gives
   `FOR_ITER`, a `with` statement's exit, a `try`'s NOP and jumps of `if` the span of the
   entire statement, body included, and they run at moments that belong to other blocks;
-- everything inside an `except` clause: the type test runs for every clause tried, matched or
-  not, so a handler's block begins with the first statement of its body.
+- everything in a passive header: an `except` clause's type test runs for every clause tried,
+  matched or not, so a handler's block begins with the first statement of its body; and
+  `while True:` compiles to no test at all on some interpreters and a NOP on others.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from types import CodeType
 
 STATEMENT = 0
 HEADER = 1
-HANDLER = 2
+PASSIVE = 2
 
 NEUTRAL = -1
 
@@ -70,7 +71,7 @@ def _block_of(
     if index < 0:
         return NEUTRAL
     line, col, end_line, end_col, block, role = elements[index]
-    if start > (end_line, end_col) or role == HANDLER:
+    if start > (end_line, end_col) or role == PASSIVE:
         return NEUTRAL
     if role == HEADER and start == (line, col):
         end = (position.end_lineno or 0, position.end_col_offset or 0)

@@ -253,7 +253,7 @@ def _error(kind: str, error: BaseException) -> dict[str, Any]:
                 "line": error.lineno, "column": error.offset}
     details = _describe(error)
     return {"type": "error", "kind": kind, "message": f"{details['type']}: {details['message']}",
-            "line": details["line"]}
+            "line": details["line"], "error": details}
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ Sink = Callable[[Event], None]
 
 class FrameState:
     __slots__ = ("id", "parent", "depth", "code_map", "block", "offset", "visits", "recording",
-                 "exception")
+                 "call_recorded", "exception")
 
     def __init__(self, frame_id: int, parent: FrameState | None, code_map: CodeMap) -> None:
         self.id = frame_id
@@ -37,6 +37,7 @@ class FrameState:
         self.offset = -1
         self.visits: dict[int, int] = {}
         self.recording = False
+        self.call_recorded = False
         self.exception: BaseException | None = None
 
 
@@ -110,14 +111,17 @@ class Recorder:
         self.frames[frame] = state
         key = (code_map.function, -1)
         count = self.counts[key] = self.counts.get(key, 0) + 1
-        if count <= self.visits_per_block or state.depth == 1:
+        state.call_recorded = count <= self.visits_per_block or state.depth == 1
+        if state.call_recorded:
             self._emit(frame, state, None, 0, None)
         return state
 
     def position(self, frame: FrameType, state: FrameState, block: int, offset: int) -> bool:
         """The frame is about to run the instruction at `offset`, in `block`. Returns whether
         that block is still within its snapshot budget."""
-        if block == state.block and offset >= state.offset:
+        # Within one visit offsets only grow (a statement over several lines revisits its
+        # first line, further on); a jump back to the start of the block begins a new visit.
+        if block == state.block and offset > state.offset:
             state.offset = offset
             return state.recording
         self._close(frame, state, None)
@@ -134,10 +138,15 @@ class Recorder:
         if state is not None:
             state.exception = exception
 
-    def leave(self, frame: FrameType, value: object, raised: bool) -> None:
+    def leave(self, frame: FrameType, value: object, raised: bool, offset: int) -> None:
+        """The frame returns `value`, or raises it, at the instruction at `offset`: that
+        instruction's block is where the frame ends, even if line events were switched off."""
         state = self.frames.pop(frame, None)
         if state is None:
             return
+        block = state.code_map.blocks[offset // 2] if offset >= 0 else -1
+        if block >= 0 and block != state.block:
+            self.position(frame, state, block, offset)
         if raised:
             if isinstance(value, BaseException):
                 state.exception = value
@@ -156,7 +165,7 @@ class Recorder:
     def _close(self, frame: FrameType, state: FrameState, extra: tuple[str, str] | None) -> None:
         block = state.block
         if block < 0:
-            if extra is None:
+            if extra is None or not state.call_recorded:
                 return
         elif not state.recording:
             return

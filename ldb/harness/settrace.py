@@ -60,7 +60,7 @@ class SettraceBackend:
             if opcode in _YIELDS:
                 recorder.suspend(frame)
             else:
-                recorder.leave(frame, arg, raised=opcode not in _RETURNS)
+                recorder.leave(frame, arg, opcode not in _RETURNS, frame.f_lasti)
         elif event == "exception":
             recorder.raised(frame, arg[1])
         return self._local

@@ -97,7 +97,7 @@ class MonitoringBackend:
         return self._moved(frame, state, block, offset)
 
     def _moved(self, frame: Any, state: Any, block: int, offset: int) -> Any:
-        entering = block != state.block or offset < state.offset
+        entering = block != state.block or offset <= state.offset
         recording = self.recorder.position(frame, state, block, offset)
         if recording:
             if entering and self.disabled:
@@ -110,13 +110,13 @@ class MonitoringBackend:
         return self.monitoring.DISABLE
 
     def _return(self, code: CodeType, offset: int, value: object) -> Any:
-        self.recorder.leave(sys._getframe(1), value, raised=False)
+        self.recorder.leave(sys._getframe(1), value, False, offset)
         return None
 
     def _unwind(self, code: CodeType, offset: int, exception: BaseException) -> Any:
         frame = sys._getframe(1)
         if frame in self.recorder.frames:
-            self.recorder.leave(frame, exception, raised=True)
+            self.recorder.leave(frame, exception, True, offset)
         return None
 
     def _raised(self, code: CodeType, offset: int, exception: BaseException) -> Any:
