@@ -85,6 +85,9 @@ def run_harness(
     finally:
         _kill_group(process)
         os.close(read_end)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
     run.returncode = process.wait()
     run.seconds = time.perf_counter() - started
     run.stdout = streams["stdout"].decode("utf-8", "replace")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -108,7 +109,8 @@ def infer_entry_point(graphs: Sequence[FunctionGraph], test: str | Sequence[str]
     if len(top) == 1:
         return top[0]
     text = test if isinstance(test, str) else "\n".join(test)
-    named = [name for name in top if name in text]
+    words = set(re.findall(r"\w+", text))
+    named = [name for name in top if name in words]
     if len(named) == 1:
         return named[0]
     raise InputError(
@@ -256,7 +258,8 @@ def _traced_case(
     cases: list[CaseResult], events: dict[int, list[Any]], error: dict[str, Any] | None
 ) -> int | None:
     if error is not None:
-        return -1 if -1 in events else None
+        # A program that failed while loading: its module code is the trace to see.
+        return -1 if error["kind"] == "program_error" and -1 in events else None
     for index, case in enumerate(cases):
         if case.status not in ("passed", "not_run"):
             return index

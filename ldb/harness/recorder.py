@@ -26,7 +26,7 @@ Sink = Callable[[Event], None]
 
 class FrameState:
     __slots__ = ("id", "parent", "depth", "code_map", "block", "offset", "visits", "recording",
-                 "call_recorded", "exception")
+                 "call_recorded", "exception", "line_offset")
 
     def __init__(self, frame_id: int, parent: FrameState | None, code_map: CodeMap) -> None:
         self.id = frame_id
@@ -39,6 +39,7 @@ class FrameState:
         self.recording = False
         self.call_recorded = False
         self.exception: BaseException | None = None
+        self.line_offset = -1  # the settrace backend's last line event, when it follows opcodes
 
 
 class Recorder:

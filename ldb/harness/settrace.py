@@ -12,6 +12,7 @@ from .recorder import Recorder
 
 _RETURNS = {dis.opmap[name] for name in ("RETURN_VALUE", "RETURN_CONST") if name in dis.opmap}
 _YIELDS = {dis.opmap["YIELD_VALUE"]}
+_RESUME = dis.opmap["RESUME"]
 
 
 class SettraceBackend:
@@ -20,6 +21,7 @@ class SettraceBackend:
     def __init__(self, recorder: Recorder, exact_counts: bool) -> None:
         self.recorder = recorder
         self.exact_counts = exact_counts
+        self._local_function = self._local
 
     def install(self, module_code: CodeType) -> None:
         self.recorder.program_codes(module_code)
@@ -41,26 +43,49 @@ class SettraceBackend:
         if frame not in self.recorder.frames:
             self.recorder.start(frame, code_map)
         if code_map.per_instruction:
+            # Lines cannot tell this code's blocks apart: follow instructions instead. Python
+            # 3.12 keeps opcode events on only in this form: the local function assigned to
+            # the frame and None returned (returning it resets them); line events stay on,
+            # since without them 3.12 sends no opcode events either.
+            frame.f_trace = self._local_function
             frame.f_trace_opcodes = True
-        return self._local
+            return None
+        return self._local_function
 
     def _local(self, frame: FrameType, event: str, arg: Any) -> Any:
         recorder = self.recorder
         state = recorder.frames.get(frame)
         if state is None:
             return None
-        if event == "line" or event == "opcode":
+        if event == "line":
+            code_map = state.code_map
             offset = frame.f_lasti
-            table = state.code_map.line_blocks if event == "line" else state.code_map.blocks
-            block = table[offset // 2]
+            if code_map.per_instruction:
+                # Python 3.12 sends opcode events only from a code's second call on; until
+                # then lines are all there is. When both come, the opcode event for the same
+                # instruction is the line event again.
+                state.line_offset = offset
+                block = code_map.blocks[offset // 2]
+            else:
+                block = code_map.line_blocks[offset // 2]
+            if block >= 0:
+                recorder.position(frame, state, block, offset)
+        elif event == "opcode":
+            offset = frame.f_lasti
+            if offset == state.line_offset:
+                state.line_offset = -1
+                return self._local_function
+            block = state.code_map.blocks[offset // 2]
             if block >= 0:
                 recorder.position(frame, state, block, offset)
         elif event == "return":
-            opcode = frame.f_code.co_code[frame.f_lasti]
-            if opcode in _YIELDS:
+            code = frame.f_code.co_code
+            opcode = code[frame.f_lasti]
+            # Python 3.13 reports a yield at the RESUME that follows it.
+            if opcode in _YIELDS or (opcode == _RESUME and code[frame.f_lasti - 2] in _YIELDS):
                 recorder.suspend(frame)
             else:
                 recorder.leave(frame, arg, opcode not in _RETURNS, frame.f_lasti)
         elif event == "exception":
             recorder.raised(frame, arg[1])
-        return self._local
+        return self._local_function

@@ -46,10 +46,11 @@ class MonitoringBackend:
         register(self.tool, events.INSTRUCTION, self._instruction)
         register(self.tool, events.RAISE, self._raised)
         register(self.tool, events.EXCEPTION_HANDLED, self._raised)
-        local = events.PY_START | events.PY_RETURN | events.LINE
+        calls = events.PY_START | events.PY_RETURN
         for code, code_map in self.recorder.program_codes(module_code):
-            wanted = local | (events.INSTRUCTION if code_map.per_instruction else 0)
-            self.codes.append((code, wanted))
+            # Where lines cannot tell this code's blocks apart, follow instructions instead.
+            steps = events.INSTRUCTION if code_map.per_instruction else events.LINE
+            self.codes.append((code, calls | steps))
 
     def start(self) -> None:
         events = self.monitoring.events
