@@ -206,8 +206,8 @@ def _result(
             # Past the budget a backend may stop seeing a block, so the count says only "at
             # least the budget", the same from every backend.
             BlockVisits(function=function, block=block, visits=min(count, budget), exact=exact)
-            for function, block, count in finished[traced]["visits"]
-            for budget, exact in [_visit_count(count, limits)]
+            for function, block, count, complete in finished[traced]["visits"]
+            for budget, exact in [_visit_count(count, complete, limits)]
         ]
     return TraceResult(
         status=status,
@@ -224,10 +224,10 @@ def _result(
     )
 
 
-def _visit_count(count: int, limits: TraceLimits) -> tuple[int, bool]:
-    if limits.exact_counts or count <= limits.visits_per_block:
+def _visit_count(count: int, complete: bool, limits: TraceLimits) -> tuple[int, bool]:
+    if limits.exact_counts or (complete and count <= limits.visits_per_block):
         return count, True
-    return limits.visits_per_block, False
+    return min(count, limits.visits_per_block), False
 
 
 def _case(test: str, message: dict[str, Any] | None) -> CaseResult:
@@ -263,7 +263,8 @@ def _traced_case(
     for index, case in enumerate(cases):
         if case.status not in ("passed", "not_run"):
             return index
-    return 0 if cases else None
+    # All passed: the first case that ran any of the program (`assert True` runs none).
+    return next((index for index in range(len(cases)) if events.get(index)), 0 if cases else None)
 
 
 def _select(events: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], int]:

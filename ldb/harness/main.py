@@ -119,6 +119,7 @@ def run(job: dict[str, Any], channel: Channel) -> None:
         PROGRAM_FILENAME,
         sink,
         visits_per_block=limits["visits_per_block"],
+        exact_counts=limits["exact_counts"],
         safe_repr=safe_repr,
     )
     try:
@@ -135,6 +136,7 @@ def run(job: dict[str, Any], channel: Channel) -> None:
     backend.install(module_code)
     namespace: dict[str, Any] = {"__name__": "program", "__builtins__": builtins}
     namespace[test_cases.FAIL] = _failure(safe_repr)
+    namespace[test_cases.CALL] = _caller(recorder, backend)
     cpu_limit = float(limits["case_cpu_seconds"])
     signal.signal(signal.SIGVTALRM, _expire)
 
@@ -184,8 +186,8 @@ def run(job: dict[str, Any], channel: Channel) -> None:
             outcome = {"status": "error", "error": _describe(error)}
         finally:
             backend.stop()
-        visits = [[function, block, count] for (function, block), count in recorder.counts.items()
-                  if block >= 0]
+        visits = [[function, block, count, function not in recorder.partly_seen]
+                  for (function, block), count in recorder.counts.items() if block >= 0]
         channel.put({"type": "case", "index": index, "test": case.text,
                      "seconds": time.perf_counter() - started, "visits": visits, **outcome})
         channel.flush()
@@ -217,6 +219,21 @@ def _module(statements: list[Any]) -> Any:
     import ast
 
     return ast.Module(body=statements, type_ignores=[])
+
+
+def _caller(recorder: Recorder, backend: Any) -> Any:
+    def call(function: Any, /, *args: Any, **kwargs: Any) -> Any:
+        backend.before_top_call()
+        since = len(recorder.top_frames)
+        try:
+            value = function(*args, **kwargs)
+        except BaseException as error:
+            recorder.finish_top(since, error, raised=True)
+            raise
+        recorder.finish_top(since, value, raised=False)
+        return value
+
+    return call
 
 
 def _failure(safe_repr: SafeRepr) -> Any:

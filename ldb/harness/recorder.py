@@ -6,9 +6,11 @@ with the locals as they are now, which is the state after that block. Returning 
 closes the last visit with the return value or the exception.
 
 The snapshot budget: the first `visits_per_block` visits of each block in a test case are
-recorded in full; later visits are only counted, and a backend that can switch events off
-(sys.monitoring) does so. Calls from the test itself (depth 1) are the failing point and
-are always recorded.
+recorded in full; later visits are only counted, and the backends stop following what has
+used its budget (sys.monitoring switches those events off; settrace stops tracing calls past
+the budget, and lines of a frame that has long recorded nothing). Calls made by the test
+itself (depth 1) are the failing point and are always recorded: should their return go
+unseen, the test's call wrapper finishes them from the frame they leave behind.
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ Sink = Callable[[Event], None]
 
 class FrameState:
     __slots__ = ("id", "parent", "depth", "code_map", "block", "offset", "visits", "recording",
-                 "call_recorded", "exception", "line_offset")
+                 "call_recorded", "exception", "line_offset", "quiet")
 
-    def __init__(self, frame_id: int, parent: FrameState | None, code_map: CodeMap) -> None:
+    def __init__(
+        self, frame_id: int, parent: FrameState | None, depth: int, code_map: CodeMap
+    ) -> None:
         self.id = frame_id
         self.parent = parent
-        self.depth = parent.depth + 1 if parent is not None else 1
+        self.depth = depth
         self.code_map = code_map
         self.block = -1
         self.offset = -1
@@ -40,6 +44,7 @@ class FrameState:
         self.call_recorded = False
         self.exception: BaseException | None = None
         self.line_offset = -1  # the settrace backend's last line event, when it follows opcodes
+        self.quiet = 0  # block visits in a row that recorded nothing (settrace)
 
 
 class Recorder:
@@ -52,12 +57,17 @@ class Recorder:
         sink: Sink,
         *,
         visits_per_block: int,
+        exact_counts: bool,
         safe_repr: SafeRepr,
     ) -> None:
         self._units = units
         self._filename = filename
         self._sink = sink
         self.visits_per_block = visits_per_block
+        self.exact_counts = exact_counts
+        self.top_frames: list[FrameType] = []
+        # Functions some of whose calls or lines went unseen: their counts are lower bounds.
+        self.partly_seen: set[str] = set()
         self._repr = safe_repr
         self._maps: dict[CodeType, CodeMap | None] = {}
         self.frames: dict[FrameType, FrameState] = {}
@@ -90,32 +100,57 @@ class Recorder:
     def reset(self) -> None:
         """Start a new test case: fresh counts, steps and frames."""
         self.frames.clear()
+        self.top_frames.clear()
+        self.partly_seen.clear()
         self.counts.clear()
         self._step = 0
         self._next_frame = 0
 
     # Called by the backends
 
-    def start(self, frame: FrameType, code_map: CodeMap) -> FrameState:
-        parent = None
+    def start(self, frame: FrameType, code_map: CodeMap) -> FrameState | None:
+        """A call of the program's code. Returns its state, or None when the call is past
+        its budget and not made by the test: such a call is only counted, not followed."""
+        key = (code_map.function, -1)
+        count = self.counts[key] = self.counts.get(key, 0) + 1
+        within_budget = count <= self.visits_per_block
+        if not within_budget and not self.exact_counts:
+            # Called straight from the program's own code, so not by the test: skip the walk
+            # up the stack, which deep recursion would make long.
+            caller = frame.f_back
+            if caller is not None and caller.f_code.co_filename == self._filename:
+                self.partly_seen.add(code_map.function)
+                return None
+        parent, depth = self._caller(frame)
+        if not within_budget and depth > 1 and not self.exact_counts:
+            self.partly_seen.add(code_map.function)
+            return None
+        state = FrameState(self._next_frame, parent, depth, code_map)
+        self._next_frame += 1
+        self.frames[frame] = state
+        if depth == 1:
+            self.top_frames.append(frame)
+        state.call_recorded = within_budget or depth == 1
+        if state.call_recorded:
+            self._emit(frame, state, None, 0, None)
+        return state
+
+    def _caller(self, frame: FrameType) -> tuple[FrameState | None, int]:
+        """The nearest followed frame of the program up the stack, and this frame's depth:
+        one more than that frame's, plus the program's frames not followed in between.
+        Frames of other code (lambdas, comprehensions, the library) do not count."""
+        skipped = 0
         caller = frame.f_back
-        # Lambdas and comprehensions are not traced: look past them for the traced caller.
-        for _ in range(8):
+        for _ in range(256):
             if caller is None:
                 break
             parent = self.frames.get(caller)
             if parent is not None:
-                break
+                return parent, parent.depth + 1 + skipped
+            if caller.f_code.co_filename == self._filename and self.code_map(caller.f_code):
+                skipped += 1
             caller = caller.f_back
-        state = FrameState(self._next_frame, parent, code_map)
-        self._next_frame += 1
-        self.frames[frame] = state
-        key = (code_map.function, -1)
-        count = self.counts[key] = self.counts.get(key, 0) + 1
-        state.call_recorded = count <= self.visits_per_block or state.depth == 1
-        if state.call_recorded:
-            self._emit(frame, state, None, 0, None)
-        return state
+        return None, 1 + skipped
 
     def position(self, frame: FrameType, state: FrameState, block: int, offset: int) -> bool:
         """The frame is about to run the instruction at `offset`, in `block`. Returns whether
@@ -139,12 +174,13 @@ class Recorder:
         if state is not None:
             state.exception = exception
 
-    def leave(self, frame: FrameType, value: object, raised: bool, offset: int) -> None:
+    def leave(self, frame: FrameType, value: object, raised: bool, offset: int) -> bool:
         """The frame returns `value`, or raises it, at the instruction at `offset`: that
-        instruction's block is where the frame ends, even if line events were switched off."""
+        instruction's block is where the frame ends, even if line events were switched off.
+        Returns whether an event was recorded."""
         state = self.frames.pop(frame, None)
         if state is None:
-            return
+            return False
         block = state.code_map.blocks[offset // 2] if offset >= 0 else -1
         if block >= 0 and block != state.block:
             self.position(frame, state, block, offset)
@@ -156,25 +192,38 @@ class Recorder:
             extra = ("return", self._repr(value))
         if state.depth == 1:
             state.recording = True
-        self._close(frame, state, extra)
+        return self._close(frame, state, extra)
+
+    def finish_top(self, since: int, value: object, raised: bool) -> None:
+        """After the test's call returned: a call it made whose return went unseen (its
+        events were switched off) is closed from the frame it left behind."""
+        started = self.top_frames[since:]
+        del self.top_frames[since:]
+        for frame in started:
+            if frame in self.frames:
+                if len(started) == 1:
+                    self.leave(frame, value, raised, frame.f_lasti)
+                else:  # several calls (map(f, xs)): which one returned `value` is unknown
+                    del self.frames[frame]
 
     def suspend(self, frame: FrameType) -> None:
         """A generator yields: its frame stays, to resume later."""
 
     # Events
 
-    def _close(self, frame: FrameType, state: FrameState, extra: tuple[str, str] | None) -> None:
+    def _close(self, frame: FrameType, state: FrameState, extra: tuple[str, str] | None) -> bool:
         block = state.block
         if block < 0:
             if extra is None or not state.call_recorded:
-                return
+                return False
         elif not state.recording:
-            return
+            return False
         exception = state.exception
         if exception is not None and extra is None:
             extra = ("exception", self._exception(exception))
         state.exception = None
         self._emit(frame, state, block if block >= 0 else None, state.visits.get(block, 0), extra)
+        return True
 
     def _emit(
         self,

@@ -8,11 +8,15 @@ import threading
 from types import CodeType, FrameType
 from typing import Any
 
-from .recorder import Recorder
+from .recorder import FrameState, Recorder
 
 _RETURNS = {dis.opmap[name] for name in ("RETURN_VALUE", "RETURN_CONST") if name in dis.opmap}
 _YIELDS = {dis.opmap["YIELD_VALUE"]}
 _RESUME = dis.opmap["RESUME"]
+
+
+# Visits in a row that recorded nothing before a frame's line events are switched off.
+_QUIET_VISITS = 64
 
 
 class SettraceBackend:
@@ -34,14 +38,29 @@ class SettraceBackend:
         sys.settrace(None)
         threading.settrace(None)  # type: ignore[arg-type]
 
+    def before_top_call(self) -> None:
+        """Nothing to switch back on: settrace sees every call anew."""
+
+    def _moved(self, frame: FrameType, state: FrameState, block: int, offset: int) -> None:
+        if self.recorder.position(frame, state, block, offset):
+            state.quiet = 0
+            return
+        state.quiet += 1
+        if state.quiet > _QUIET_VISITS and not self.exact_counts:
+            # Settrace cannot switch one block off, only a whole frame's lines; its return
+            # is still seen, and tells in which block it ended.
+            frame.f_trace_lines = False
+            frame.f_trace_opcodes = False
+            self.recorder.partly_seen.add(state.code_map.function)
+
     def _call(self, frame: FrameType, event: str, arg: Any) -> Any:
         # Called for every new frame of every function: leave at once unless it is the
         # program's own, since this runs more often than anything else here.
         code_map = self.recorder.code_map(frame.f_code)
         if code_map is None:
             return None
-        if frame not in self.recorder.frames:
-            self.recorder.start(frame, code_map)
+        if frame not in self.recorder.frames and self.recorder.start(frame, code_map) is None:
+            return None  # a call past its budget: counted, not followed
         if code_map.per_instruction:
             # Lines cannot tell this code's blocks apart: follow instructions instead. Python
             # 3.12 keeps opcode events on only in this form: the local function assigned to
@@ -69,7 +88,7 @@ class SettraceBackend:
             else:
                 block = code_map.line_blocks[offset // 2]
             if block >= 0:
-                recorder.position(frame, state, block, offset)
+                self._moved(frame, state, block, offset)
         elif event == "opcode":
             offset = frame.f_lasti
             if offset == state.line_offset:
@@ -77,7 +96,7 @@ class SettraceBackend:
                 return self._local_function
             block = state.code_map.blocks[offset // 2]
             if block >= 0:
-                recorder.position(frame, state, block, offset)
+                self._moved(frame, state, block, offset)
         elif event == "return":
             code = frame.f_code.co_code
             opcode = code[frame.f_lasti]

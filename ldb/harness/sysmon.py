@@ -67,20 +67,37 @@ class MonitoringBackend:
         for code, _ in self.codes:
             self.monitoring.set_local_events(self.tool, code, 0)
 
+    def before_top_call(self) -> None:
+        """The test is about to call the program: what was switched off comes back on, so
+        this call is followed from its start whatever earlier calls used up."""
+        if self.disabled:
+            self.monitoring.restart_events()
+            self.disabled = False
+
     def _start(self, code: CodeType, offset: int) -> Any:
         frame = sys._getframe(1)
         recorder = self.recorder
-        if frame not in recorder.frames:
-            code_map = recorder.code_map(code)
-            if code_map is not None:
-                recorder.start(frame, code_map)
+        if frame in recorder.frames:
+            return None
+        code_map = recorder.code_map(code)
+        if code_map is not None and recorder.start(frame, code_map) is None:
+            return self._disable()
         return None
+
+    def _unfollowed(self) -> Any:
+        """A line of a call past its budget: nothing to record here now, nor, until the test
+        calls the program again, for any later call."""
+        return None if self.exact_counts else self._disable()
+
+    def _disable(self) -> Any:
+        self.disabled = True
+        return self.monitoring.DISABLE
 
     def _line(self, code: CodeType, line: int) -> Any:
         frame = sys._getframe(1)
         state = self.recorder.frames.get(frame)
         if state is None:
-            return None
+            return self._unfollowed()
         offset = frame.f_lasti
         block = state.code_map.line_blocks[offset // 2]
         if block < 0:
@@ -91,7 +108,7 @@ class MonitoringBackend:
         frame = sys._getframe(1)
         state = self.recorder.frames.get(frame)
         if state is None:
-            return None
+            return self._unfollowed()
         block = state.code_map.blocks[offset // 2]
         if block < 0:
             return None
@@ -107,12 +124,16 @@ class MonitoringBackend:
             return None
         if self.exact_counts:
             return None
-        self.disabled = True
-        return self.monitoring.DISABLE
+        return self._disable()
 
     def _return(self, code: CodeType, offset: int, value: object) -> Any:
-        self.recorder.leave(sys._getframe(1), value, False, offset)
-        return None
+        frame = sys._getframe(1)
+        state = self.recorder.frames.get(frame)
+        recorded = state is not None and self.recorder.leave(frame, value, False, offset)
+        if recorded or self.exact_counts or (state is not None and state.depth == 1):
+            return None
+        # Returns here record nothing more; the test's own calls are finished by its wrapper.
+        return self._disable()
 
     def _unwind(self, code: CodeType, offset: int, exception: BaseException) -> Any:
         frame = sys._getframe(1)
