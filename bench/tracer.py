@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -65,13 +66,17 @@ def main() -> None:
     args = parser.parse_args()
     backends = ["settrace", *(["monitoring"] if hasattr(sys, "monitoring") else [])]
     print(f"python {sys.version.split()[0]}, median of {args.repeat} runs")
-    print(f"{'program':22} {'backend':10} {'untraced':>9} {'traced':>9} {'ratio':>7} "
-          f"{'exact counts':>13}")
+    print(
+        f"{'program':22} {'backend':10} {'untraced':>9} {'traced':>9} {'ratio':>7} "
+        f"{'exact counts':>13}"
+    )
     for name, (source, function, argument) in PROGRAMS.items():
         for backend in backends:
             plain, traced, exact = _measure(source, function, argument, backend, args.repeat)
-            print(f"{name:22} {backend:10} {plain * 1e3:7.1f}ms {traced * 1e3:7.1f}ms "
-                  f"{traced / plain:6.2f}x {exact / plain:12.2f}x")
+            print(
+                f"{name:22} {backend:10} {plain * 1e3:7.1f}ms {traced * 1e3:7.1f}ms "
+                f"{traced / plain:6.2f}x {exact / plain:12.2f}x"
+            )
     _seeds()
 
 
@@ -86,7 +91,7 @@ def _measure(
     times = []
     for exact in (False, True):
         backend = _backend(source, module, backend_name, exact)
-        times.append(_median(lambda: _traced(backend, call, argument), repeat))
+        times.append(_median(partial(_traced, backend, call, argument), repeat))
     return plain, times[0], times[1]
 
 
@@ -96,7 +101,7 @@ def _backend(source: str, module: Any, name: str, exact: bool) -> Any:
         for qualname, line, elements in map(_unit_payload, ldb.blocks(source, "program.py"))
     }
     recorder = Recorder(
-        units,  # type: ignore[arg-type]
+        units,
         "program.py",
         lambda event: None,
         visits_per_block=TraceLimits().visits_per_block,
@@ -141,7 +146,10 @@ def _seeds() -> None:
     failing = []
     for seed in read_jsonl(path):
         program = assemble_program(seed["prompt"], seed["solution"])
-        if ldb.trace(program, seed["given_tests"], entry_point=seed["entry_point"]).status != "passed":
+        if (
+            ldb.trace(program, seed["given_tests"], entry_point=seed["entry_point"]).status
+            != "passed"
+        ):
             failing.append((program, seed))
     started = time.perf_counter()
     for program, seed in failing:
@@ -149,14 +157,20 @@ def _seeds() -> None:
     traced = time.perf_counter() - started
     started = time.perf_counter()
     for program, seed in failing:
-        script = program + "\n" + "\n".join(
-            f"try:\n    {test}\nexcept Exception:\n    pass" for test in seed["given_tests"]
+        script = (
+            program
+            + "\n"
+            + "\n".join(
+                f"try:\n    {test}\nexcept Exception:\n    pass" for test in seed["given_tests"]
+            )
         )
         subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, check=False)
     plain = time.perf_counter() - started
     count = len(failing)
-    print(f"{count} failing gpt-3.5 seeds: ldb.trace {count / traced:6.1f} traces/s, "
-          f"plain python -c {count / plain:6.1f} runs/s, ratio {traced / plain:.2f}x")
+    print(
+        f"{count} failing gpt-3.5 seeds: ldb.trace {count / traced:6.1f} traces/s, "
+        f"plain python -c {count / plain:6.1f} runs/s, ratio {traced / plain:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -64,12 +64,15 @@ def assemble_program(prompt: str, solution: str) -> str:
 def _is_stub(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
     """A prompt's own entry function: only a docstring, for the model to complete."""
     body = node.body
-    return len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value,
-                                                                            ast.Constant)
+    return (
+        len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+    )
 
 
-def _with_decorators(source: str, node: ast.AST, segment: str) -> str:
-    decorators = getattr(node, "decorator_list", [])
+def _with_decorators(
+    source: str, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, segment: str
+) -> str:
+    decorators = node.decorator_list
     if not decorators:
         return segment
     lines = source.splitlines()

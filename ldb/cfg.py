@@ -22,7 +22,8 @@ Choices the graphs make, for readers and for the tracer that maps bytecode onto 
   body leaves by each way that entered (`next`, `return`, `break`, `continue`, `raise`).
 - `case` patterns are tried in turn: each pattern (with its guard) is a block whose `true` edge
   enters the case body and whose `case` edge tries the next pattern (`false` after the last).
-- `while True:` has no `loop_exit` edge; other constant tests are not folded.
+- A `while` whose test is a true constant (`while True:`, `while 1:`) has no `loop_exit`
+  edge, as Python compiles it; no other test is folded.
 - Code after a jump is kept as a real block and marked unreachable.
 - Nested functions and classes are statements of the enclosing unit; their bodies are units of
   their own. Class bodies are units because Python runs them as code of their own.
@@ -31,6 +32,7 @@ Choices the graphs make, for readers and for the tracer that maps bytecode onto 
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -131,6 +133,8 @@ class _UnitBuilder:
         self.frames: list[_Loop | _Try] = []
         self.current: _Block | None = None
         self.nested: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = []
+        # Each `finally` end's `next` edge, with the blocks whose falling in it depends on.
+        self.fall_throughs: list[tuple[list[_Block], _Block, _Block]] = []
 
     def build(self, node: UnitNode, qualname: str, body: Sequence[ast.stmt]) -> FunctionGraph:
         entry = self.current = self._new()
@@ -226,21 +230,31 @@ class _UnitBuilder:
 
     def _if(self, node: ast.stmt) -> None:
         assert isinstance(node, ast.If)
-        test = self._add(self._header(node, node.test))
-        self.current = self._new()
-        self._link(test, self.current, "true")
-        self._suite(node.body)
-        body_end = self.current
-        if node.orelse:
+        # An `elif` chain is walked in a loop, not by recursion: generated code has chains of
+        # thousands, deeper than Python's stack.
+        branch_ends: list[_Block | None] = []
+        while True:
+            test = self._add(self._header(node, node.test))
+            self.current = self._new()
+            self._link(test, self.current, "true")
+            self._suite(node.body)
+            branch_ends.append(self.current)
+            orelse = node.orelse
+            if not orelse:
+                join = self._new()
+                self._link(test, join, "false")
+                break
             self.current = self._new()
             self._link(test, self.current, "false")
-            self._suite(node.orelse)
+            if len(orelse) == 1 and isinstance(orelse[0], ast.If):
+                node = orelse[0]
+                continue
+            self._suite(orelse)
+            branch_ends.append(self.current)
             join = self._new()
-            self._link(self.current, join, "next")
-        else:
-            join = self._new()
-            self._link(test, join, "false")
-        self._link(body_end, join, "next")
+            break
+        for end in branch_ends:
+            self._link(end, join, "next")
         self.current = join
 
     def _loop(self, node: ast.stmt) -> None:
@@ -291,14 +305,17 @@ class _UnitBuilder:
             if self.current is not None:
                 self._leader()
             self._suite(node.orelse)
-        enters_normally = self._link(self.current, continuation, "next")
+        falls_in = [self.current] if self.current is not None else []
+        self._link(self.current, continuation, "next")
         frame.region = "handler"
         star = isinstance(node, ast.TryStar)
         for index, (handler, block) in enumerate(zip(node.handlers, handlers, strict=True)):
             self.current = block
             self._add(self._handler_header(handler))
             self._suite(handler.body)
-            enters_normally |= self._link(self.current, continuation, "next")
+            if self.current is not None:
+                falls_in.append(self.current)
+            self._link(self.current, continuation, "next")
             if star and index + 1 < len(handlers):
                 # Each `except*` clause takes its share of an exception group in turn.
                 self._link(self.current, handlers[index + 1], "exception")
@@ -307,15 +324,18 @@ class _UnitBuilder:
         if final is not None:
             self.current = final
             self._suite(node.finalbody)
-            self._leave_finally(frame, enters_normally, after)
+            self._leave_finally(frame, falls_in, after)
         self.current = after
 
-    def _leave_finally(self, frame: _Try, enters_normally: bool, after: _Block) -> None:
+    def _leave_finally(self, frame: _Try, falls_in: list[_Block], after: _Block) -> None:
         end = self.current
         if end is None:
             return
-        if enters_normally:
+        if falls_in:
+            # The finally falls through only if something that reaches it falls into it:
+            # decided once the whole graph is known (see _prune).
             self._link(end, after, "next")
+            self.fall_throughs.append((falls_in, end, after))
         depth = len(self.frames)
         for kind in frame.pending:
             if kind == "raise":
@@ -411,16 +431,30 @@ class _UnitBuilder:
 
     def _case_header(self, case: ast.match_case) -> _Element:
         pattern = case.pattern
-        keyword = self.text.line(pattern.lineno).encode().rfind(b"case", 0, pattern.col_offset)
-        col = keyword if keyword >= 0 else pattern.col_offset
+        start_line, start_col = self._case_keyword(pattern)
         end = _end(case.guard) if case.guard is not None else _end(pattern)
         line, end_col = self._colon_after(end, skip_words=False)
-        return _Element(pattern.lineno, col, line, end_col, "header")
+        return _Element(start_line, start_col, line, end_col, "header")
+
+    def _case_keyword(self, pattern: ast.pattern) -> Position:
+        """Where `case` stands: on the pattern's line, or above it when the pattern opens
+        with a bracket or a backslash (`case (` then the alternatives, as black writes them)."""
+        limit = pattern.col_offset
+        for lineno in range(pattern.lineno, max(0, pattern.lineno - 20), -1):
+            encoded = self.text.line(lineno).encode()
+            at = encoded.rfind(b"case", 0, limit if lineno == pattern.lineno else len(encoded))
+            if at >= 0 and not encoded[:at].strip():
+                return lineno, at
+        return pattern.lineno, pattern.col_offset
 
     def _name_end(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> Position:
-        encoded = self.text.line(node.lineno).encode()
-        at = encoded.find(node.name.encode(), node.col_offset)
-        return (node.lineno, at + len(node.name)) if at >= 0 else (node.lineno, node.col_offset)
+        """Where the name after `def`/`class` ends in the source. The name is read from the
+        text, not from the node, which holds it NFKC-normalised (`µ` as `μ`)."""
+        line = self.text.line(node.lineno)
+        found = _DEFINITION_NAME.match(line, self.text.char_col(node.lineno, node.col_offset))
+        if found is None:
+            return (node.lineno, node.col_offset)
+        return (node.lineno, len(line[: found.end()].encode()))
 
     def _colon_after(self, position: Position, skip_words: bool) -> Position:
         """The position just past the colon that ends a header, scanning from `position`
@@ -446,8 +480,23 @@ class _UnitBuilder:
 
     # The finished graph
 
+    def _prune(self, entry: _Block) -> None:
+        """Drop each `finally` fall-through that nothing reachable falls into (a try body
+        ending in an endless loop): dropping one may strand others, so repeat until none."""
+        while self.fall_throughs:
+            reached = _raw_reachable(entry)
+            dead = [item for item in self.fall_throughs if not reached.intersection(item[0])]
+            if not dead:
+                return
+            for item in dead:
+                _, end, after = item
+                end.successors.remove((after, "next"))
+                self.fall_throughs.remove(item)
+
     def _finish(self, node: UnitNode, qualname: str, entry: _Block) -> FunctionGraph:
-        entry = _resolve(entry, "next")[0] if not entry.elements else entry
+        self._prune(entry)
+        if not entry.elements:
+            entry = next(_resolve(entry, "next"))[0]
         kept = sorted(
             (block for block in self.blocks if block.elements),
             key=lambda block: (block.elements[0].line, block.elements[0].col),
@@ -511,6 +560,7 @@ class _UnitBuilder:
         text = self.text
         rendered: list[str] = []
         last_line = 0
+        last_kind: SpanKind = "statement"
         for element in elements:
             first = text.line(element.line)
             indent = len(first) - len(first.lstrip())
@@ -525,12 +575,17 @@ class _UnitBuilder:
             else:
                 segment = text.segment(element.line, element.col, element.end_line, element.end_col)
                 if rendered and last_line == element.line:
-                    rendered[-1] += "; " + segment
+                    # After a header's colon comes its body (`with lock: x += 1`); after a
+                    # statement, a `;`.
+                    rendered[-1] += (" " if last_kind != "statement" else "; ") + segment
                 else:
                     rendered.append(first[:indent] + segment)
             last_line = element.end_line
+            last_kind = element.kind
         return _dedent("\n".join(rendered))
 
+
+_DEFINITION_NAME = re.compile(r"(?:async\s+)?(?:def|class)\s+\w+")
 
 _BETWEEN_HEADER_AND_COLON = frozenset(bytes([char]) for char in b" \t\f\r\n\\()[],*/")
 
@@ -558,6 +613,8 @@ _STATEMENT_VISITORS: dict[type[ast.stmt], Callable[[_UnitBuilder, ast.stmt], Non
 def _dedent(text: str) -> str:
     """`textwrap.dedent` for the common case of a block indented by plain spaces."""
     lines = text.split("\n")
+    if any(line.startswith("\t") for line in lines):
+        return textwrap.dedent(text)
     indent = min((len(line) - len(line.lstrip(" ")) for line in lines if line.strip()), default=0)
     if indent == 0:
         return text
@@ -622,21 +679,40 @@ def _irrefutable_pattern(pattern: ast.pattern) -> bool:
     return False
 
 
-def _resolve(target: _Block, kind: EdgeKind) -> tuple[_Block, EdgeKind]:
-    """Follow an edge through empty join blocks to the block it really reaches. An edge with
-    a kind of its own keeps it; a plain `next` takes the kind of the edge it is passed on by."""
-    while not target.elements and target.successors:
-        target, onward = target.successors[0]
-        if kind == "next":
-            kind = onward
-    return target, kind
+def _resolve(target: _Block, kind: EdgeKind) -> Iterator[tuple[_Block, EdgeKind]]:
+    """Follow an edge through empty join blocks to the blocks it really reaches. Through a
+    join with one way out, an edge with a kind of its own keeps it and a plain `next` takes
+    the kind of the edge it is passed on by. A join with several ways out (the end of a
+    `finally` or `except*` body that ends in a compound statement) passes on their kinds,
+    which say where each leads."""
+    if target.elements or not target.successors:
+        yield target, kind
+        return
+    if len(target.successors) == 1:
+        onward_target, onward = target.successors[0]
+        yield from _resolve(onward_target, onward if kind == "next" else kind)
+        return
+    for onward_target, onward in target.successors:
+        yield from _resolve(onward_target, kind if onward == "next" else onward)
 
 
 def _successors(block: _Block) -> Iterator[tuple[_Block, EdgeKind]]:
-    # Every empty block but the exit falls into another, so resolving always ends at a block
+    # Every empty block but the exit falls into another, so resolving always ends at blocks
     # with statements or at the exit.
     for target, kind in block.successors:
-        yield _resolve(target, kind)
+        yield from _resolve(target, kind)
+
+
+def _raw_reachable(entry: _Block) -> set[_Block]:
+    """Blocks reachable before empty joins are resolved (they count too)."""
+    seen = {entry}
+    stack = [entry]
+    while stack:
+        for target, _ in stack.pop().successors:
+            if target not in seen:
+                seen.add(target)
+                stack.append(target)
+    return seen
 
 
 def _reachable(entry: _Block) -> set[_Block]:

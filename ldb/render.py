@@ -64,8 +64,13 @@ def _block(block: Block, graph: FunctionGraph) -> RenderableType:
     return Group(*parts)
 
 
-_STATUS_STYLES = {"passed": "bold green", "failed": "bold red", "error": "bold red",
-                  "timeout": "bold yellow", "not_run": "dim"}
+_STATUS_STYLES = {
+    "passed": "bold green",
+    "failed": "bold red",
+    "error": "bold red",
+    "timeout": "bold yellow",
+    "not_run": "dim",
+}
 _CASE_MARKS = {"passed": "✓", "failed": "✗", "error": "✗", "timeout": "⏱", "not_run": "·"}
 
 
@@ -74,8 +79,12 @@ def trace(result: TraceResult, graphs: Iterable[FunctionGraph]) -> RenderableTyp
     case step by step: each block's source beside the variables it changed."""
     parts: list[RenderableType] = [_summary(result)]
     for case in result.cases:
-        line = Text.assemble("  ", (_CASE_MARKS[case.status], _STATUS_STYLES[case.status]),
-                             " ", case.test.splitlines()[0] if case.test else "")
+        line = Text.assemble(
+            "  ",
+            (_CASE_MARKS[case.status], _STATUS_STYLES[case.status]),
+            " ",
+            case.test.splitlines()[0] if case.test else "",
+        )
         parts.append(line)
         if case.status in ("failed", "error", "timeout"):
             if case.expected is not None:
@@ -84,12 +93,14 @@ def trace(result: TraceResult, graphs: Iterable[FunctionGraph]) -> RenderableTyp
                 parts.append(Text.assemble("      actual   ", (case.actual, "red")))
             if case.error is not None and case.expected is None:
                 where = f" (line {case.error.line})" if case.error.line else ""
-                parts.append(Text(f"      {case.error.type}: {case.error.message}{where}",
-                                  style="red"))
+                parts.append(
+                    Text(f"      {case.error.type}: {case.error.message}{where}", style="red")
+                )
     if result.traced_case is not None and result.events:
         parts.append(Text(""))
         header = Text.assemble(
-            ("Trace of case ", "bold"), (str(result.traced_case + 1), "bold"),
+            ("Trace of case ", "bold"),
+            (str(result.traced_case + 1), "bold"),
             f"  ({len(result.events)} events",
             f", {result.dropped} dropped to fit the budget)" if result.dropped else ")",
         )
@@ -111,8 +122,9 @@ def _summary(result: TraceResult) -> Text:
         text.append(f"  {counts['passed']} of {len(result.cases)} cases passed")
     if result.message:
         text.append(f"  {result.message}", style="red")
-    text.append(f"   [{result.tracer} on Python {result.python}, {result.seconds:.2f} s]",
-                style="dim")
+    text.append(
+        f"   [{result.tracer} on Python {result.python}, {result.seconds:.2f} s]", style="dim"
+    )
     return text
 
 

@@ -7,6 +7,7 @@ It loads the harness package under a private name, without importing the rest of
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -80,8 +81,9 @@ def run_harness(
     run = HarnessRun()
     try:
         _feed(process, json.dumps(job).encode())
-        streams = _collect(process, read_end, started + timeout_s, max_output_bytes,
-                           max_result_bytes, run)
+        streams = _collect(
+            process, read_end, started + timeout_s, max_output_bytes, max_result_bytes, run
+        )
     finally:
         _kill_group(process)
         os.close(read_end)
@@ -146,7 +148,9 @@ def _collect(
                     if len(buffer) + len(chunk) > max_result_bytes:
                         run.results_truncated = True
                         chunk = chunk[: max(0, max_result_bytes - len(buffer))]
-                elif len(buffers["stdout"]) + len(buffers["stderr"]) + len(chunk) > max_output_bytes:
+                elif (
+                    len(buffers["stdout"]) + len(buffers["stderr"]) + len(chunk) > max_output_bytes
+                ):
                     run.output_truncated = True
                     room = max_output_bytes - len(buffers["stdout"]) - len(buffers["stderr"])
                     chunk = chunk[: max(0, room)]
@@ -175,10 +179,8 @@ def _drain(
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _messages(data: bytes) -> list[dict[str, Any]]:

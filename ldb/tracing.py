@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import platform
 import re
 import sys
@@ -43,6 +44,9 @@ class TraceLimits(BaseModel):
         default=False, description="Count every visit past the budget (slower on long loops)."
     )
     max_events: int = Field(default=400, ge=10, description="Events kept for the traced case.")
+    max_trace_bytes: int = Field(
+        default=1 << 20, ge=4096, description="JSON size of the events kept, at most."
+    )
     max_value_chars: int = Field(default=240, ge=20, description="Longest repr of one value.")
     max_output_bytes: int = Field(default=1 << 20, ge=1024, description="Program output kept.")
     max_result_bytes: int = Field(default=64 << 20, ge=1 << 16, description="Result pipe cap.")
@@ -74,8 +78,9 @@ def trace(
         where = f"{error.filename}:{error.error.lineno}:{error.error.offset}"
         return _failed_to_start("test_syntax_error", f"{where}: {error.error.msg}", backend)
     if not suite.cases:
-        return _failed_to_start("no_tests", "the test holds no assert and no test_* function",
-                                backend)
+        return _failed_to_start(
+            "no_tests", "the test holds no assert and no test_* function", backend
+        )
     if suite.uses_candidate and entry_point is None:
         entry_point = infer_entry_point(graphs, test)
     job = {
@@ -185,8 +190,9 @@ def _result(
             # The program or the test's own code failed before any case could run: that
             # failure is every case's.
             failure = TestError.model_validate(error["error"])
-            cases = [case.model_copy(update={"status": "error", "error": failure})
-                     for case in cases]
+            cases = [
+                case.model_copy(update={"status": "error", "error": failure}) for case in cases
+            ]
     elif run.timed_out:
         status = "timeout"
         message_text = f"the run took longer than {limits.timeout_s:g} s and was stopped"
@@ -198,8 +204,11 @@ def _result(
     else:
         status = "passed" if all(c.status == "passed" for c in cases) else "failed"
     traced = _traced_case(cases, events, error)
-    kept, dropped = _select(events.get(traced, []) if traced is not None else [],
-                            limits.max_events)
+    kept, dropped = _select(
+        events.get(traced, []) if traced is not None else [],
+        limits.max_events,
+        limits.max_trace_bytes,
+    )
     visits = []
     if traced is not None and traced in finished:
         visits = [
@@ -267,13 +276,26 @@ def _traced_case(
     return next((index for index in range(len(cases)) if events.get(index)), 0 if cases else None)
 
 
-def _select(events: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], int]:
-    """Keep the first events and the last ones, which lead up to the failure."""
-    if len(events) <= limit:
+def _select(
+    events: list[dict[str, Any]], max_events: int, max_bytes: int
+) -> tuple[list[dict[str, Any]], int]:
+    """What fits the budget: the first events (how the run began) and, twice as many, the
+    last ones, which lead up to the failure (an exception, or the test's call returning a
+    wrong value, is always the last event of its case)."""
+    sizes = [len(json.dumps(event)) for event in events]
+    count = min(len(events), max_events)
+    while count > 1:
+        head = count // 3
+        tail = count - head
+        kept = sum(sizes[:head]) + sum(sizes[len(sizes) - tail :])
+        if kept <= max_bytes:
+            break
+        count = count * 3 // 4
+    if count >= len(events):
         return events, 0
-    head = limit // 3
-    tail = limit - head
-    return events[:head] + events[-tail:], len(events) - limit
+    head = count // 3
+    tail = count - head
+    return events[:head] + events[len(events) - tail :], len(events) - count
 
 
 def _event_fields(message: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ EXAMPLES = ROOT / "examples"
 def examples() -> Path:
     return EXAMPLES
 
+
 SHARED_DATA = ROOT.parent / "shared" / "data" / "ldb"
 
 

@@ -1,6 +1,6 @@
 """The control-flow graph builder against nasty, realistic programs: deep nesting of `try`,
 loops and `match`, source-text quirks (tabs, form feeds, `\\r\\n`, non-ASCII, one-liners) and
-large generated functions. Known bugs are `xfail(strict=True)` with the expected behaviour."""
+large generated functions."""
 
 from __future__ import annotations
 
@@ -475,13 +475,6 @@ def test_patterns_spread_over_lines_are_still_tried_in_turn() -> None:
     assert kinds(graph, words, graph.exit) == {"false"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_case_header looks for the `case` keyword only on the pattern's first line: when "
-    "a pattern starts on a later line (`case (` then the pattern, as black formats long "
-    "or-patterns, or `case \\` continuations) the header span starts at the pattern, so the "
-    "`case (` line belongs to no block and the rendered source is the bare pattern",
-)
 def test_the_header_of_a_pattern_on_the_next_line_starts_at_case() -> None:
     graph = graph_of(
         """
@@ -746,14 +739,6 @@ def test_docstring_only_function_and_one_line_definitions() -> None:
     assert unit(graphs, "Empty").blocks[0].source == "..."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_name_end finds the unit's name with bytes.find from the start of the statement, "
-    "so a name that occurs inside the keyword (`f`, `e`, `d` in `def`, `sync` in `async`, "
-    "`s` in `class`) is found there; with no parameters, bases or annotations to push the "
-    "header's end further, the colon scan then stops at the real name and the header ends "
-    "inside the keyword: `def f():` renders as `def`",
-)
 def test_the_header_of_a_parameterless_definition_ends_at_its_colon() -> None:
     graphs = graphs_of(
         "def f():\n    return 1\n"
@@ -766,12 +751,6 @@ def test_the_header_of_a_parameterless_definition_ends_at_its_colon() -> None:
     assert [s.end_col for s in module.blocks[0].spans] == [8, 17, 8, 8]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="identifiers are NFKC-normalised by the parser (`µ` MICRO SIGN becomes `μ` GREEK "
-    "MU), so _name_end does not find the name in the source text and a parameterless "
-    "definition gets an empty header span: the module block renders an empty line for it",
-)
 def test_the_header_of_a_definition_with_a_normalised_name_ends_at_its_colon() -> None:
     graphs = graphs_of("def to_µs():\n    pass\n")
     assert unit(graphs, "to_μs").start_line == 1
@@ -902,12 +881,6 @@ def test_tab_indentation_builds_the_same_graph_as_spaces() -> None:
     assert goes(with_tabs, "y = 2", "return y", "next")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_dedent returns the text unchanged when no line starts with a space, so a block "
-    "indented by tabs keeps its indentation (`\\ty = x\\n\\tif y:`), unlike a block "
-    "indented by spaces; Block.source is documented as dedented",
-)
 def test_a_block_indented_by_tabs_is_dedented() -> None:
     graph = unit(graphs_of("def f(x):\n\ty = x\n\tif y:\n\t\treturn 1\n\treturn 2\n"), "f")
     assert graph.blocks[0].source == "y = x\nif y:"
@@ -997,13 +970,6 @@ def test_one_line_with_and_try_stay_in_line_order() -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_render joins a one-line compound header and the body on its line with '; ' as "
-    "if they were ;-separated statements: `with lock: x += 1` renders as "
-    "`with lock:; x += 1`, `try: x()` as `try:; x()`, which is neither the source text "
-    "nor valid Python",
-)
 def test_one_line_with_and_try_render_as_written() -> None:
     graph = graph_of(
         """
@@ -1058,13 +1024,6 @@ def test_async_constructs_inside_try_except_star() -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an except* clause whose body ends in a compound statement ends in an empty join "
-    "block with two successors (`next` to what follows, `exception` to the next except* "
-    "clause); _resolve follows only the first successor of an empty block, so the edge "
-    "that hands the rest of the group to the next clause is lost",
-)
 def test_an_except_star_clause_ending_in_an_if_hands_on_to_the_next_clause() -> None:
     graph = graph_of(
         """
@@ -1086,13 +1045,6 @@ def test_an_except_star_clause_ending_in_an_if_hands_on_to_the_next_clause() -> 
 # finally bodies that end in a compound statement
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="when a finally body ends in a compound statement its end is an empty join block "
-    "that _leave_finally links to every way out (here `raise` then `return`), but "
-    "_resolve follows only the first successor of an empty block: the `return` way out "
-    "is dropped, so the graph says f can never return",
-)
 def test_a_finally_ending_in_an_if_still_passes_the_return_on() -> None:
     graph = graph_of(
         """
@@ -1109,13 +1061,6 @@ def test_a_finally_ending_in_an_if_still_passes_the_return_on() -> None:
     assert goes(graph, "conn.close()", None, "return")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="same root cause as above: a finally ending in a `for` loop ends in the loop's "
-    "empty `after` block, linked by `next` to what follows and by `raise` to the exit; only "
-    "the first successor survives _resolve, so an exception passing through the finally "
-    "is never re-raised",
-)
 def test_a_finally_ending_in_a_loop_still_re_raises() -> None:
     graph = graph_of(
         """
@@ -1148,14 +1093,6 @@ def test_a_finally_ending_in_a_simple_statement_leaves_by_every_way() -> None:
     assert edges(graph, 'log("closed")') == {(graph.exit, "raise"), (graph.exit, "return")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a try body that never completes normally (`while True:` without `break`, or an "
-    "if/else whose branches all return) still ends in an empty, unreached block that "
-    "_try links to the finally with `next`, so enters_normally is true and the finally "
-    "falls through to the code after the try, which is marked reachable although nothing "
-    "reaches it (without the finally it is correctly marked unreachable)",
-)
 def test_code_after_a_try_finally_that_never_completes_is_unreachable() -> None:
     graph = graph_of(
         """
@@ -1278,14 +1215,6 @@ def test_a_long_elif_chain() -> None:
     assert not any(b.unreachable for b in graph.blocks)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="_if visits the `elif` in its orelse recursively (_if -> _suite -> _if), two "
-    "Python frames per branch, so an elif chain of a few hundred branches (about 480 at "
-    "the default recursion limit) raises RecursionError, though ast.parse accepts "
-    "chains ten times longer",
-)
 def test_an_elif_chain_of_two_thousand_branches() -> None:
     source = elif_chain(2000)
     ast.parse(source)

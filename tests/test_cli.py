@@ -17,7 +17,7 @@ from ldb.schema import DOCUMENTS, json_schema
 from tests.conftest import EXAMPLES, ROOT
 from tests.golden import GOLDEN, compare
 
-PROGRAMS = sorted(p for p in EXAMPLES.glob("*.py") if not p.name.endswith("_api.py"))
+PROGRAMS = sorted(p for p in EXAMPLES.glob("*.py") if not p.name.endswith(("_api.py", "_test.py")))
 
 
 def ldb_command(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -50,7 +50,14 @@ def test_events_have_exactly_the_documented_fields(tracer: str) -> None:
     for event in result.events:
         fields = set(event.model_dump())
         assert fields - {"return", "exception"} == {
-            "step", "function", "block", "visit", "depth", "frame", "parent_frame", "state",
+            "step",
+            "function",
+            "block",
+            "visit",
+            "depth",
+            "frame",
+            "parent_frame",
+            "state",
         }
     assert [e.step for e in result.events] == list(range(1, len(result.events) + 1))
 
@@ -66,9 +73,14 @@ def test_states_follow_the_blocks_and_loop_iterations(tracer: str) -> None:
     add = block_with(graph, "t += x")
     assert path == [
         (0, 1),
-        (header, 1), (test, 1), (add, 1),
-        (header, 2), (test, 2),
-        (header, 3), (test, 3), (add, 2),
+        (header, 1),
+        (test, 1),
+        (add, 1),
+        (header, 2),
+        (test, 2),
+        (header, 3),
+        (test, 3),
+        (add, 2),
         (header, 4),
         (block_with(graph, "return t"), 1),
     ]
@@ -203,8 +215,9 @@ def test_exact_counts_count_every_visit(tracer: str) -> None:
             t += i
         return t
     """
-    result = run(code, "assert count(1000) == 499500", tracer, visits_per_block=5,
-                 exact_counts=True)
+    result = run(
+        code, "assert count(1000) == 499500", tracer, visits_per_block=5, exact_counts=True
+    )
     graph = blocks_of(code, "count")
     visits = {v.block: v.visits for v in result.visits}
     assert visits[block_with(graph, "t += i")] == 1000
@@ -236,8 +249,13 @@ def test_generators_closures_classes_and_properties(tracer: str) -> None:
     result = run(code, "assert Counter(3).run(4).last == 9", tracer)
     assert result.status == "passed"
     functions = {e.function for e in result.events}
-    assert {"Counter.__init__", "Counter.last", "Counter.run",
-            "Counter.run.<locals>.scaled", "Counter.values"} <= functions
+    assert {
+        "Counter.__init__",
+        "Counter.last",
+        "Counter.run",
+        "Counter.run.<locals>.scaled",
+        "Counter.values",
+    } <= functions
     scaled = of(result.events, "Counter.run.<locals>.scaled")
     assert [e.return_value for e in scaled if e.return_value] == ["0", "3", "6", "9"]
     generator = of(result.events, "Counter.values")
@@ -314,7 +332,10 @@ def test_check_style_tests_use_the_entry_point(tracer: str) -> None:
 
 def test_pytest_style_and_list_tests(tracer: str) -> None:
     code = "def add(a, b):\n    return a + b\n"
-    pytest_style = "def test_small():\n    assert add(1, 2) == 3\n\ndef test_big():\n    assert add(10, 20) == 31\n"
+    pytest_style = (
+        "def test_small():\n    assert add(1, 2) == 3\n\n"
+        "def test_big():\n    assert add(10, 20) == 31\n"
+    )
     result = run(code, pytest_style, tracer)
     assert [c.status for c in result.cases] == ["passed", "failed"]
     assert result.cases[1].actual == "30"
@@ -395,8 +416,9 @@ def test_a_check_test_without_a_clear_entry_point_is_bad_input() -> None:
     code = "def a():\n    return 1\n\ndef b():\n    return 2\n"
     with pytest.raises(ldb.InputError, match="give entry_point"):
         ldb.trace(code, "def check(candidate):\n    assert candidate() == 1\n")
-    result = ldb.trace(code, "def check(candidate):\n    assert candidate() == 1\n",
-                       entry_point="b")
+    result = ldb.trace(
+        code, "def check(candidate):\n    assert candidate() == 1\n", entry_point="b"
+    )
     assert result.cases[0].actual == "2"
 
 

@@ -29,7 +29,8 @@ def test_every_canonical_solution_passes_under_the_tracer() -> None:
         entry = problem["entry_point"]
         result = ldb.trace(program, problem["test"], entry_point=entry, timeout_s=60)
         returns = [
-            e for e in result.events
+            e
+            for e in result.events
             if e.function == entry and e.depth == 1 and e.return_value is not None
         ]
         if result.status != "passed" or not returns:

@@ -78,9 +78,7 @@ def split(test: str | Sequence[str]) -> Suite:
     if check is not None:
         setup = [s for s in tree.body if s is not check and not _calls_check(s)]
         return Suite(setup, _sequence(check.body, source), "check", uses_candidate=True)
-    tests = [
-        s for s in tree.body if isinstance(s, ast.FunctionDef) and s.name.startswith("test")
-    ]
+    tests = [s for s in tree.body if isinstance(s, ast.FunctionDef) and s.name.startswith("test")]
     if tests:
         cases = [
             Case(ast.get_source_segment(source, s) or s.name, [_call(s.name, s)]) for s in tests

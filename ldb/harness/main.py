@@ -115,7 +115,7 @@ def run(job: dict[str, Any], channel: Channel) -> None:
         for qualname, firstlineno, elements in job["units"]
     }
     recorder = Recorder(
-        units,  # type: ignore[arg-type]
+        units,
         PROGRAM_FILENAME,
         sink,
         visits_per_block=limits["visits_per_block"],
@@ -160,8 +160,13 @@ def run(job: dict[str, Any], channel: Channel) -> None:
     if suite.uses_candidate:
         entry = job.get("entry_point")
         if entry is None or entry not in namespace:
-            channel.put({"type": "error", "kind": "no_entry_point",
-                         "message": f"the program defines no function {entry!r} to test"})
+            channel.put(
+                {
+                    "type": "error",
+                    "kind": "no_entry_point",
+                    "message": f"the program defines no function {entry!r} to test",
+                }
+            )
             return
         namespace[test_cases.CANDIDATE] = namespace[entry]
     for index, case in enumerate(suite.cases):
@@ -174,22 +179,42 @@ def run(job: dict[str, Any], channel: Channel) -> None:
             _exec(code, namespace, cpu_limit)
             outcome: dict[str, Any] = {"status": "passed"}
         except AssertionFailure as failure:
-            outcome = {"status": "failed", "actual": failure.actual,
-                       "expected": failure.expected, "error": _describe(failure)}
+            outcome = {
+                "status": "failed",
+                "actual": failure.actual,
+                "expected": failure.expected,
+                "error": _describe(failure),
+            }
         except AssertionError as failure:
             outcome = {"status": "failed", "error": _describe(failure)}
         except _CaseTimeout:
-            outcome = {"status": "timeout", "error": {
-                "type": "Timeout", "message": f"the case used more than {cpu_limit:g} s of CPU",
-                "line": None}}
+            outcome = {
+                "status": "timeout",
+                "error": {
+                    "type": "Timeout",
+                    "message": f"the case used more than {cpu_limit:g} s of CPU",
+                    "line": None,
+                },
+            }
         except BaseException as error:
             outcome = {"status": "error", "error": _describe(error)}
         finally:
             backend.stop()
-        visits = [[function, block, count, function not in recorder.partly_seen]
-                  for (function, block), count in recorder.counts.items() if block >= 0]
-        channel.put({"type": "case", "index": index, "test": case.text,
-                     "seconds": time.perf_counter() - started, "visits": visits, **outcome})
+        visits = [
+            [function, block, count, function not in recorder.partly_seen]
+            for (function, block), count in recorder.counts.items()
+            if block >= 0
+        ]
+        channel.put(
+            {
+                "type": "case",
+                "index": index,
+                "test": case.text,
+                "seconds": time.perf_counter() - started,
+                "visits": visits,
+                **outcome,
+            }
+        )
         channel.flush()
 
 
@@ -260,17 +285,31 @@ def _describe(error: BaseException) -> dict[str, Any]:
         if filename == PROGRAM_FILENAME or filename.startswith("test"):
             line = lineno
     message = str(error) if not isinstance(error, AssertionFailure) else error.args[0]
-    return {"type": type(error).__qualname__, "message": message[:2000], "line": line,
-            "file": filename if line is not None else None}
+    return {
+        "type": type(error).__qualname__,
+        "message": message[:2000],
+        "line": line,
+        "file": filename if line is not None else None,
+    }
 
 
 def _error(kind: str, error: BaseException) -> dict[str, Any]:
     if isinstance(error, SyntaxError):
-        return {"type": "error", "kind": kind, "message": error.msg,
-                "line": error.lineno, "column": error.offset}
+        return {
+            "type": "error",
+            "kind": kind,
+            "message": error.msg,
+            "line": error.lineno,
+            "column": error.offset,
+        }
     details = _describe(error)
-    return {"type": "error", "kind": kind, "message": f"{details['type']}: {details['message']}",
-            "line": details["line"], "error": details}
+    return {
+        "type": "error",
+        "kind": kind,
+        "message": f"{details['type']}: {details['message']}",
+        "line": details["line"],
+        "error": details,
+    }
 
 
 if __name__ == "__main__":

@@ -27,8 +27,20 @@ Sink = Callable[[Event], None]
 
 
 class FrameState:
-    __slots__ = ("id", "parent", "depth", "code_map", "block", "offset", "visits", "recording",
-                 "call_recorded", "exception", "line_offset", "quiet")
+    __slots__ = (
+        "id",
+        "parent",
+        "depth",
+        "code_map",
+        "block",
+        "offset",
+        "visits",
+        "recording",
+        "call_recorded",
+        "exception",
+        "line_offset",
+        "quiet",
+    )
 
     def __init__(
         self, frame_id: int, parent: FrameState | None, depth: int, code_map: CodeMap

@@ -142,7 +142,7 @@ class SafeRepr:
         """Call a program's own `__repr__` with a time limit where a timer can interrupt it
         (the main thread); elsewhere only the default repr is safe."""
         if threading.current_thread() is not self._main_thread:
-            return f"<{kind.__qualname__} object>"
+            return f"<{kind.__name__} object>"
 
         def expire(signum: int, frame: FrameType | None) -> None:
             raise _ReprTimeout
@@ -153,9 +153,9 @@ class SafeRepr:
             return call()
         except _ReprTimeout:
             self._slow_types.add(kind)
-            return f"<{kind.__qualname__} object (repr took too long)>"
+            return f"<{kind.__name__} object (repr took too long)>"
         except Exception as error:
-            return f"<{kind.__qualname__} object (repr raised {type(error).__name__})>"
+            return f"<{kind.__name__} object (repr raised {type(error).__name__})>"
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
@@ -191,6 +191,6 @@ def _int_repr(value: int) -> str:
 
 def _type_name(value: object) -> str:
     try:
-        return type(value).__qualname__
+        return type(value).__name__
     except Exception:
         return "object"

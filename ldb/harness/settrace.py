@@ -36,7 +36,7 @@ class SettraceBackend:
 
     def stop(self) -> None:
         sys.settrace(None)
-        threading.settrace(None)  # type: ignore[arg-type]
+        threading.settrace(None)
 
     def before_top_call(self) -> None:
         """Nothing to switch back on: settrace sees every call anew."""
