@@ -100,6 +100,12 @@ def test_failing_comparison_reports_expected_and_actual_once(tracer: str) -> Non
     result = run(code, "assert f(2) == 5\nassert len(calls) == 1", tracer)
     first, second = result.cases
     assert (first.status, first.expected, first.actual) == ("failed", "5", "4")
+    assert first.error is not None
+    assert (first.error.type, first.error.file, first.error.line) == (
+        "AssertionFailure",
+        "test.py",
+        1,
+    )
     # The call was evaluated once: the next case sees one call, not two.
     assert second.status == "passed"
     assert result.status == "failed" and result.traced_case == 0

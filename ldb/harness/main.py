@@ -281,15 +281,15 @@ def _describe(error: BaseException) -> dict[str, Any]:
     line = None
     filename = None
     for frame, lineno in traceback.walk_tb(error.__traceback__):
-        filename = frame.f_code.co_filename
-        if filename == PROGRAM_FILENAME or filename.startswith("test"):
-            line = lineno
+        name = frame.f_code.co_filename
+        if name == PROGRAM_FILENAME or name.startswith("test"):
+            line, filename = lineno, name
     message = str(error) if not isinstance(error, AssertionFailure) else error.args[0]
     return {
         "type": type(error).__qualname__,
         "message": message[:2000],
         "line": line,
-        "file": filename if line is not None else None,
+        "file": filename,
     }
 
 
