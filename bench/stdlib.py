@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import sysconfig
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,9 @@ def stdlib_corpus() -> Corpus:
             continue
         try:
             text = path.read_text(encoding="utf-8")
-            ast.parse(text, str(path))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(text, str(path))
         except (SyntaxError, UnicodeDecodeError, ValueError):
             rejected.append(str(path))
             continue

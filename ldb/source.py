@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 
 from ldb.errors import SourceSyntaxError
 
@@ -17,9 +18,12 @@ def split_lines(source: str) -> list[str]:
 
 
 def parse(source: str, filename: str = "<string>") -> ast.Module:
-    """Parse a program, turning Python's SyntaxError into ldb's typed error."""
+    """Parse a program, turning Python's SyntaxError into ldb's typed error. Warnings about
+    the program (an invalid escape sequence) are the program's business, not ldb's."""
     try:
-        return ast.parse(source, filename=filename)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source, filename=filename)
     except SyntaxError as error:
         raise SourceSyntaxError.from_syntax_error(error, filename) from None
     except ValueError as error:  # e.g. "source code string cannot contain null bytes"

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 import networkx as nx
 
 from ldb.models import FunctionGraph
+from ldb.source import parse
 
 _JUMPS = (ast.Return, ast.Raise, ast.Break, ast.Continue, ast.Assert)
 _COMPOUND = (
@@ -64,7 +65,7 @@ def start(statement: ast.stmt) -> tuple[int, int]:
 def check(source: str, graphs: Sequence[FunctionGraph]) -> list[str]:
     """Every violation of the invariants, as readable sentences (empty when all hold)."""
     problems: list[str] = []
-    tree = ast.parse(source)
+    tree = parse(source)
     all_units = list(units(tree))
     if len(all_units) != len(graphs):
         problems.append(f"{len(all_units)} units in the AST but {len(graphs)} graphs")

@@ -759,3 +759,9 @@ def test_the_invariant_checker_catches_a_broken_graph() -> None:
     assert "block 1 is marked unreachable but is not" in problems
     modules = ldb.blocks(source)[:1]
     assert any("split" in p for p in check(source, [*modules, broken]))
+
+
+def test_warnings_about_the_program_are_not_errors() -> None:
+    # pytest runs with warnings as errors: an invalid escape sequence must not fail the build.
+    graph = graph_of('def f():\n    return "\\d"\n')
+    assert graph.blocks[0].source == 'return "\\d"'
