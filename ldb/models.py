@@ -174,7 +174,10 @@ TraceStatus = Literal[
     "no_entry_point",
     "no_tests",
     "timeout",
+    "memory_limit",
+    "output_limit",
     "crashed",
+    "sandbox_error",
 ]
 
 
@@ -186,6 +189,9 @@ class TraceResult(_Frozen):
     status: TraceStatus
     message: str | None = Field(default=None, description="What went wrong, when it did.")
     tracer: Literal["monitoring", "settrace"]
+    sandbox: Literal["bwrap", "unisolated"] = Field(
+        description="bwrap: isolated; unisolated: a plain subprocess with rlimits only."
+    )
     python: str
     cases: list[CaseResult]
     traced_case: int | None = Field(description="Index into `cases` of the traced case.")

@@ -1,8 +1,7 @@
 """Runs the harness in a child process: wall-clock timeout, byte caps, a pipe for results.
 
-The child is started with `python -I` (no environment variables, no user site, no script
-directory on the path) in a session of its own, so a timeout kills its whole process group.
-It loads the harness package under a private name, without importing the rest of ldb.
+The command comes from the sandbox (`ldb.sandbox.prepare`). The child starts in a session of
+its own, so a timeout kills its whole process group; output past its cap ends the run.
 """
 
 from __future__ import annotations
@@ -13,25 +12,10 @@ import os
 import selectors
 import signal
 import subprocess
-import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-HARNESS_DIR = Path(__file__).resolve().parent / "harness"
-
-_BOOTSTRAP = """\
-import importlib.util, sys
-folder = sys.argv[1]
-spec = importlib.util.spec_from_file_location(
-    "_ldb_harness", folder + "/__init__.py", submodule_search_locations=[folder])
-package = importlib.util.module_from_spec(spec)
-sys.modules["_ldb_harness"] = package
-spec.loader.exec_module(package)
-from _ldb_harness.main import main
-main()
-"""
 
 
 @dataclass
@@ -43,7 +27,7 @@ class HarnessRun:
     stderr: str = ""
     returncode: int | None = None
     timed_out: bool = False
-    output_truncated: bool = False
+    output_exceeded: bool = False
     results_truncated: bool = False
     seconds: float = 0.0
 
@@ -56,10 +40,12 @@ class HarnessRun:
 def run_harness(
     job: dict[str, Any],
     *,
+    command: list[str],
+    preexec: Callable[[], None] | None,
+    cwd: str,
     timeout_s: float,
     max_output_bytes: int,
     max_result_bytes: int,
-    python: str | None = None,
 ) -> HarnessRun:
     """Run one job in a fresh child process and collect everything it reported."""
     read_end, write_end = os.pipe()
@@ -67,23 +53,26 @@ def run_harness(
     started = time.perf_counter()
     try:
         process = subprocess.Popen(
-            [python or sys.executable, "-I", "-c", _BOOTSTRAP, str(HARNESS_DIR)],
+            command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             pass_fds=(write_end,),
             start_new_session=True,
-            cwd="/",
+            cwd=cwd,
             env={},
+            preexec_fn=preexec,
         )
+    except BaseException:
+        os.close(read_end)
+        raise
     finally:
         os.close(write_end)
     run = HarnessRun()
+    reader = _Reader(process, read_end, max_output_bytes, max_result_bytes, run)
     try:
         _feed(process, json.dumps(job).encode())
-        streams = _collect(
-            process, read_end, started + timeout_s, max_output_bytes, max_result_bytes, run
-        )
+        reader.collect(started + timeout_s)
     finally:
         _kill_group(process)
         os.close(read_end)
@@ -92,9 +81,9 @@ def run_harness(
                 stream.close()
     run.returncode = process.wait()
     run.seconds = time.perf_counter() - started
-    run.stdout = streams["stdout"].decode("utf-8", "replace")
-    run.stderr = streams["stderr"].decode("utf-8", "replace")
-    run.messages = _messages(streams["results"])
+    run.stdout = bytes(reader.buffers["stdout"]).decode("utf-8", "replace")
+    run.stderr = bytes(reader.buffers["stderr"]).decode("utf-8", "replace")
+    run.messages = _messages(bytes(reader.buffers["results"]))
     return run
 
 
@@ -107,75 +96,85 @@ def _feed(process: subprocess.Popen[bytes], data: bytes) -> None:
         pass
 
 
-def _collect(
-    process: subprocess.Popen[bytes],
-    results_fd: int,
-    deadline: float,
-    max_output_bytes: int,
-    max_result_bytes: int,
-    run: HarnessRun,
-) -> dict[str, bytes]:
-    assert process.stdout is not None and process.stderr is not None
-    buffers = {"stdout": bytearray(), "stderr": bytearray(), "results": bytearray()}
-    selector = selectors.DefaultSelector()
-    selector.register(process.stdout.fileno(), selectors.EVENT_READ, "stdout")
-    selector.register(process.stderr.fileno(), selectors.EVENT_READ, "stderr")
-    selector.register(results_fd, selectors.EVENT_READ, "results")
-    open_streams = 3
-    try:
-        while open_streams:
-            remaining = deadline - time.perf_counter()
-            if remaining <= 0:
-                run.timed_out = True
-                _kill_group(process)
-                _drain(selector, buffers, max_result_bytes)
-                break
-            ready = selector.select(min(remaining, 0.1))
-            if not ready and process.poll() is not None:
-                # The harness exited; whatever it left running must not hold the pipes open.
-                _kill_group(process)
-                _drain(selector, buffers, max_result_bytes)
-                break
-            for key, _ in ready:
-                name = key.data
-                chunk = os.read(key.fd, 65536)
+class _Reader:
+    """Reads the program's output and the harness's results until the child is done."""
+
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        results_fd: int,
+        max_output_bytes: int,
+        max_result_bytes: int,
+        run: HarnessRun,
+    ) -> None:
+        assert process.stdout is not None and process.stderr is not None
+        self.process = process
+        self.run = run
+        self.max_output_bytes = max_output_bytes
+        self.max_result_bytes = max_result_bytes
+        self.buffers = {"stdout": bytearray(), "stderr": bytearray(), "results": bytearray()}
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(process.stdout.fileno(), selectors.EVENT_READ, "stdout")
+        self.selector.register(process.stderr.fileno(), selectors.EVENT_READ, "stderr")
+        self.selector.register(results_fd, selectors.EVENT_READ, "results")
+
+    def collect(self, deadline: float) -> None:
+        try:
+            while self.selector.get_map():
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    self.run.timed_out = True
+                    return self._stop()
+                ready = self.selector.select(min(remaining, 0.1))
+                if not ready and self.process.poll() is not None:
+                    # The harness exited; what it left running must not hold the pipes open.
+                    return self._stop()
+                for key, _ in ready:
+                    if not self._read(key):
+                        return self._stop()
+        finally:
+            self.selector.close()
+
+    def _read(self, key: selectors.SelectorKey) -> bool:
+        """Take one chunk; False when the run must end (its output went past the cap)."""
+        chunk = os.read(key.fd, 65536)
+        if not chunk:
+            self.selector.unregister(key.fd)
+            return True
+        if key.data == "results":
+            self._keep("results", chunk, self.max_result_bytes)
+            return True
+        output = len(self.buffers["stdout"]) + len(self.buffers["stderr"])
+        if output + len(chunk) > self.max_output_bytes:
+            self.buffers[key.data].extend(chunk[: max(0, self.max_output_bytes - output)])
+            self.run.output_exceeded = True
+            return False
+        self.buffers[key.data].extend(chunk)
+        return True
+
+    def _keep(self, name: str, chunk: bytes, cap: int) -> None:
+        buffer = self.buffers[name]
+        if len(buffer) + len(chunk) > cap:
+            self.run.results_truncated = True
+            chunk = chunk[: max(0, cap - len(buffer))]
+        buffer.extend(chunk)
+
+    def _stop(self) -> None:
+        """Kill the run, then take the results it wrote before dying (output is not kept
+        past this point: it may be what ended the run)."""
+        _kill_group(self.process)
+        for key in list(self.selector.get_map().values()):
+            if key.data != "results":
+                continue
+            os.set_blocking(key.fd, False)
+            while True:
+                try:
+                    chunk = os.read(key.fd, 65536)
+                except BlockingIOError:
+                    break
                 if not chunk:
-                    selector.unregister(key.fd)
-                    open_streams -= 1
-                    continue
-                buffer = buffers[name]
-                if name == "results":
-                    if len(buffer) + len(chunk) > max_result_bytes:
-                        run.results_truncated = True
-                        chunk = chunk[: max(0, max_result_bytes - len(buffer))]
-                elif (
-                    len(buffers["stdout"]) + len(buffers["stderr"]) + len(chunk) > max_output_bytes
-                ):
-                    run.output_truncated = True
-                    room = max_output_bytes - len(buffers["stdout"]) - len(buffers["stderr"])
-                    chunk = chunk[: max(0, room)]
-                buffer.extend(chunk)
-    finally:
-        selector.close()
-    return {name: bytes(buffer) for name, buffer in buffers.items()}
-
-
-def _drain(
-    selector: selectors.BaseSelector, buffers: dict[str, bytearray], max_result_bytes: int
-) -> None:
-    """After a kill, take what the pipes still hold (the child wrote it before dying)."""
-    for key in list(selector.get_map().values()):
-        os.set_blocking(key.fd, False)
-        while True:
-            try:
-                chunk = os.read(key.fd, 65536)
-            except BlockingIOError:
-                break
-            if not chunk:
-                break
-            buffer = buffers[key.data]
-            if key.data != "results" or len(buffer) < max_result_bytes:
-                buffer.extend(chunk)
+                    break
+                self._keep("results", chunk, self.max_result_bytes)
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

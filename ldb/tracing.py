@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import platform
 import re
+import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from ldb import cfg
+from ldb import cfg, sandbox
 from ldb.errors import InputError, SourceSyntaxError
 from ldb.harness import cases as test_cases
 from ldb.harness.main import PROGRAM_FILENAME
@@ -25,31 +25,24 @@ from ldb.models import (
     TraceStatus,
 )
 from ldb.runner import HarnessRun, run_harness
+from ldb.sandbox import SandboxMode
+from ldb.settings import RunLimits
 
 TracerName = Literal["auto", "monitoring", "settrace"]
 _ROLES = {"statement": 0, "header": 1, "passive": 2}
 
 
-class TraceLimits(BaseModel):
-    """How much a trace may cost. Every field can be given to `ldb.trace` by name."""
+TraceLimits = RunLimits
+"""What a trace may cost; every field can be given to `ldb.trace` by name, and its default
+comes from `LDB_<FIELD>`."""
 
-    model_config = ConfigDict(extra="forbid")
 
-    timeout_s: float = Field(default=10.0, gt=0, description="Wall time for the whole run.")
-    case_cpu_s: float = Field(default=5.0, gt=0, description="CPU time for one test case.")
-    visits_per_block: int = Field(
-        default=20, ge=1, description="Visits of each block recorded in full, per case."
-    )
-    exact_counts: bool = Field(
-        default=False, description="Count every visit past the budget (slower on long loops)."
-    )
-    max_events: int = Field(default=400, ge=10, description="Events kept for the traced case.")
-    max_trace_bytes: int = Field(
-        default=1 << 20, ge=4096, description="JSON size of the events kept, at most."
-    )
-    max_value_chars: int = Field(default=240, ge=20, description="Longest repr of one value.")
-    max_output_bytes: int = Field(default=1 << 20, ge=1024, description="Program output kept.")
-    max_result_bytes: int = Field(default=64 << 20, ge=1 << 16, description="Result pipe cap.")
+@dataclass(frozen=True)
+class _Where:
+    """Which backend and which sandbox a run used: every result says."""
+
+    backend: Literal["monitoring", "settrace"]
+    sandbox: SandboxMode
 
 
 def trace(
@@ -67,19 +60,19 @@ def trace(
     first, when all pass). Limits are the fields of `TraceLimits`.
     """
     settings = TraceLimits(**limits)
-    backend = _backend_name(tracer)
+    where = _Where(_backend_name(tracer), sandbox.mode())
     try:
         graphs = cfg.build(code, PROGRAM_FILENAME)
     except SourceSyntaxError as error:
-        return _failed_to_start("syntax_error", str(error), backend)
+        return _failed_to_start("syntax_error", str(error), where)
     try:
         suite = test_cases.split(test)
     except test_cases.TestSyntaxError as error:
-        where = f"{error.filename}:{error.error.lineno}:{error.error.offset}"
-        return _failed_to_start("test_syntax_error", f"{where}: {error.error.msg}", backend)
+        at = f"{error.filename}:{error.error.lineno}:{error.error.offset}"
+        return _failed_to_start("test_syntax_error", f"{at}: {error.error.msg}", where)
     if not suite.cases:
         return _failed_to_start(
-            "no_tests", "the test holds no assert and no test_* function", backend
+            "no_tests", "the test holds no assert and no test_* function", where
         )
     if suite.uses_candidate and entry_point is None:
         entry_point = infer_entry_point(graphs, test)
@@ -87,7 +80,7 @@ def trace(
         "program": code,
         "test": test if isinstance(test, str) else list(test),
         "entry_point": entry_point,
-        "tracer": backend,
+        "tracer": where.backend,
         "units": [_unit_payload(graph) for graph in graphs],
         "limits": {
             "visits_per_block": settings.visits_per_block,
@@ -96,13 +89,19 @@ def trace(
             "case_cpu_seconds": settings.case_cpu_s,
         },
     }
-    run = run_harness(
-        job,
-        timeout_s=settings.timeout_s,
-        max_output_bytes=settings.max_output_bytes,
-        max_result_bytes=settings.max_result_bytes,
-    )
-    return _result(run, [case.text for case in suite.cases], settings, backend)
+    with sandbox.isolated(settings, where.sandbox) as prepared:
+        run = run_harness(
+            job,
+            command=prepared.command,
+            preexec=prepared.preexec,
+            cwd=prepared.cwd,
+            timeout_s=settings.timeout_s,
+            max_output_bytes=settings.max_output_bytes,
+            max_result_bytes=settings.max_result_bytes,
+        )
+        memory_exceeded = prepared.memory_exceeded()
+    tests = [case.text for case in suite.cases]
+    return _result(run, tests, settings, where, memory_exceeded)
 
 
 def infer_entry_point(graphs: Sequence[FunctionGraph], test: str | Sequence[str]) -> str:
@@ -143,13 +142,12 @@ def _unit_payload(graph: FunctionGraph) -> list[Any]:
     return [graph.qualname, graph.start_line, elements]
 
 
-def _failed_to_start(
-    status: TraceStatus, message: str, backend: Literal["monitoring", "settrace"]
-) -> TraceResult:
+def _failed_to_start(status: TraceStatus, message: str, where: _Where) -> TraceResult:
     return TraceResult(
         status=status,
         message=message,
-        tracer=backend,
+        tracer=where.backend,
+        sandbox=where.sandbox,
         python=platform.python_version(),
         cases=[],
         traced_case=None,
@@ -165,7 +163,8 @@ def _result(
     run: HarnessRun,
     tests: list[str],
     limits: TraceLimits,
-    backend: Literal["monitoring", "settrace"],
+    where: _Where,
+    memory_exceeded: bool,
 ) -> TraceResult:
     events: dict[int, list[dict[str, Any]]] = {}
     finished: dict[int, dict[str, Any]] = {}
@@ -193,10 +192,25 @@ def _result(
             cases = [
                 case.model_copy(update={"status": "error", "error": failure}) for case in cases
             ]
-    elif run.timed_out:
+    elif run.output_exceeded:
+        status = "output_limit"
+        message_text = f"the program printed more than {limits.max_output_bytes} bytes"
+        cases = _mark_running(cases, finished, "error")
+    elif run.timed_out or run.returncode == -signal.SIGXCPU:
         status = "timeout"
-        message_text = f"the run took longer than {limits.timeout_s:g} s and was stopped"
+        message_text = (
+            f"the run took longer than {limits.timeout_s:g} s and was stopped"
+            if run.timed_out
+            else f"the run used more than {limits.cpu_s} s of CPU"
+        )
         cases = _mark_running(cases, finished, "timeout")
+    elif memory_exceeded or any(_out_of_memory(case) for case in cases):
+        status = "memory_limit"
+        message_text = f"the program needed more than {limits.memory_mb} MB"
+        cases = _mark_running(cases, finished, "error")
+    elif not run.finished and _sandbox_failed(run):
+        status = "sandbox_error"
+        message_text = run.stderr.strip().splitlines()[0]
     elif not run.finished:
         status = "crashed"
         message_text = _crash_message(run)
@@ -221,7 +235,8 @@ def _result(
     return TraceResult(
         status=status,
         message=message_text,
-        tracer=backend,
+        tracer=where.backend,
+        sandbox=where.sandbox,
         python=platform.python_version(),
         cases=cases,
         traced_case=traced if traced is not None and traced >= 0 else None,
@@ -302,11 +317,18 @@ def _event_fields(message: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in message.items() if key not in ("type", "case")}
 
 
+def _out_of_memory(case: CaseResult) -> bool:
+    return case.error is not None and case.error.type == "MemoryError"
+
+
+def _sandbox_failed(run: HarnessRun) -> bool:
+    """bwrap itself failed (it reports on stderr and exits 1 before the harness starts)."""
+    return not run.messages and run.stderr.startswith("bwrap:")
+
+
 def _crash_message(run: HarnessRun) -> str:
     code = run.returncode
     if code is not None and code < 0:
-        import signal
-
         return f"the program was killed by {signal.Signals(-code).name}"
     last = run.stderr.strip().splitlines()[-1:] or ["no output"]
     return f"the program ended before its tests finished (exit status {code}): {last[0]}"

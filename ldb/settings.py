@@ -1,0 +1,67 @@
+"""Every limit and setting of ldb in one place, from `LDB_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SandboxChoice = Literal["auto", "bwrap", "unisolated"]
+
+
+class RunLimits(BaseSettings):
+    """What one run of a program may use. Defaults come from `LDB_<FIELD>` (e.g.
+    `LDB_TIMEOUT_S=20`); each call may override any of them by keyword."""
+
+    model_config = SettingsConfigDict(env_prefix="LDB_", extra="forbid")
+
+    timeout_s: float = Field(default=10.0, gt=0, description="Wall time for the whole run.")
+    case_cpu_s: float = Field(default=5.0, gt=0, description="CPU time for one test case.")
+    cpu_s: int = Field(default=30, ge=1, description="CPU time for the whole run (RLIMIT_CPU).")
+    memory_mb: int = Field(default=1024, ge=64, description="Memory of the run (address space).")
+    max_processes: int = Field(default=32, ge=1, description="Processes and threads at once.")
+    max_open_files: int = Field(default=64, ge=16, description="Open file descriptors.")
+    max_file_mb: int = Field(default=16, ge=1, description="Largest file the program may write.")
+    tmp_mb: int = Field(default=64, ge=1, description="Size of the private /tmp.")
+    visits_per_block: int = Field(
+        default=20, ge=1, description="Visits of each block recorded in full, per case."
+    )
+    exact_counts: bool = Field(
+        default=False, description="Count every visit past the budget (slower on long loops)."
+    )
+    max_events: int = Field(default=400, ge=10, description="Events kept for the traced case.")
+    max_trace_bytes: int = Field(
+        default=1 << 20, ge=4096, description="JSON size of the events kept, at most."
+    )
+    max_value_chars: int = Field(default=240, ge=20, description="Longest repr of one value.")
+    max_output_bytes: int = Field(default=1 << 20, ge=1024, description="Program output kept.")
+    max_result_bytes: int = Field(default=64 << 20, ge=1 << 16, description="Result pipe cap.")
+
+
+class Settings(BaseSettings):
+    """How ldb runs programs, from `LDB_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="LDB_", extra="ignore")
+
+    sandbox: SandboxChoice = Field(
+        default="auto",
+        description="bwrap: isolate every run (fail if bubblewrap cannot); unisolated: a plain "
+        "subprocess with rlimits; auto: bwrap where it works.",
+    )
+    allow_unisolated: bool = Field(
+        default=False,
+        description="Let the service run programs without isolation when bwrap cannot work.",
+    )
+    sandbox_uid_base: int = Field(
+        default=60000,
+        ge=1000,
+        description="As root, each run drops to a uid of its own from this one up, so process "
+        "limits of concurrent runs do not add up.",
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
