@@ -131,7 +131,7 @@ class _Reader:
                     return self._stop()
                 for key, _ in ready:
                     if not self._read(key):
-                        return self._stop()
+                        return self._stop(keep_output=self._done())
         finally:
             self.selector.close()
 
@@ -143,7 +143,9 @@ class _Reader:
             return True
         if key.data == "results":
             self._keep("results", chunk, self.max_result_bytes)
-            return True
+            # Over its cap the trace is lost anyway; once the harness says it is done,
+            # nothing the program left behind may hold the run open.
+            return not self.run.results_truncated and not self._done()
         output = len(self.buffers["stdout"]) + len(self.buffers["stderr"])
         if output + len(chunk) > self.max_output_bytes:
             self.buffers[key.data].extend(chunk[: max(0, self.max_output_bytes - output)])
@@ -152,6 +154,10 @@ class _Reader:
         self.buffers[key.data].extend(chunk)
         return True
 
+    def _done(self) -> bool:
+        tail = bytes(self.buffers["results"][-64:])
+        return tail.rstrip().endswith(b'{"type": "done"}')
+
     def _keep(self, name: str, chunk: bytes, cap: int) -> None:
         buffer = self.buffers[name]
         if len(buffer) + len(chunk) > cap:
@@ -159,12 +165,12 @@ class _Reader:
             chunk = chunk[: max(0, cap - len(buffer))]
         buffer.extend(chunk)
 
-    def _stop(self) -> None:
-        """Kill the run, then take the results it wrote before dying (output is not kept
-        past this point: it may be what ended the run)."""
+    def _stop(self, keep_output: bool = False) -> None:
+        """Kill the run, then take the results it wrote before dying, and its output too when
+        the harness finished (otherwise the output may be what ended the run)."""
         _kill_group(self.process)
         for key in list(self.selector.get_map().values()):
-            if key.data != "results":
+            if key.data != "results" and not keep_output:
                 continue
             os.set_blocking(key.fd, False)
             while True:
@@ -174,7 +180,12 @@ class _Reader:
                     break
                 if not chunk:
                     break
-                self._keep("results", chunk, self.max_result_bytes)
+                if key.data == "results":
+                    self._keep("results", chunk, self.max_result_bytes)
+                else:
+                    output = len(self.buffers["stdout"]) + len(self.buffers["stderr"])
+                    room = max(0, self.max_output_bytes - output)
+                    self.buffers[key.data].extend(chunk[:room])
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

@@ -87,6 +87,7 @@ def trace(
             "exact_counts": settings.exact_counts,
             "max_value_chars": settings.max_value_chars,
             "case_cpu_seconds": settings.case_cpu_s,
+            "max_events": settings.max_events,
         },
     }
     with sandbox.isolated(settings, where.sandbox) as prepared:
@@ -167,6 +168,7 @@ def _result(
     memory_exceeded: bool,
 ) -> TraceResult:
     events: dict[int, list[dict[str, Any]]] = {}
+    dropped_in_child: dict[int, int] = {}
     finished: dict[int, dict[str, Any]] = {}
     error: dict[str, Any] | None = None
     for message in run.messages:
@@ -177,6 +179,8 @@ def _result(
             finished[message["index"]] = message
         elif kind == "error":
             error = message
+        elif kind == "dropped":
+            dropped_in_child[message["case"]] = message["count"]
     cases = [_case(tests[i], finished.get(i)) for i in range(len(tests))]
     status: TraceStatus
     message_text = None
@@ -192,11 +196,15 @@ def _result(
             cases = [
                 case.model_copy(update={"status": "error", "error": failure}) for case in cases
             ]
-    elif run.output_exceeded:
+    elif run.output_exceeded or run.results_truncated:
         status = "output_limit"
-        message_text = f"the program printed more than {limits.max_output_bytes} bytes"
+        message_text = (
+            f"the program printed more than {limits.max_output_bytes} bytes"
+            if run.output_exceeded
+            else f"the trace grew past {limits.max_result_bytes} bytes"
+        )
         cases = _mark_running(cases, finished, "error")
-    elif run.timed_out or run.returncode == -signal.SIGXCPU:
+    elif run.timed_out or _signal(run, where) == signal.SIGXCPU:
         status = "timeout"
         message_text = (
             f"the run took longer than {limits.timeout_s:g} s and was stopped"
@@ -213,16 +221,20 @@ def _result(
         message_text = run.stderr.strip().splitlines()[0]
     elif not run.finished:
         status = "crashed"
-        message_text = _crash_message(run)
+        message_text = _crash_message(run, where)
         cases = _mark_running(cases, finished, "error")
     else:
-        status = "passed" if all(c.status == "passed" for c in cases) else "failed"
+        # The first case that did not pass says what went wrong.
+        first = next((c for c in cases if c.status != "passed"), None)
+        status = "passed" if first is None else "timeout" if first.status == "timeout" else "failed"
     traced = _traced_case(cases, events, error)
     kept, dropped = _select(
         events.get(traced, []) if traced is not None else [],
         limits.max_events,
         limits.max_trace_bytes,
     )
+    if traced is not None:
+        dropped += dropped_in_child.get(traced, 0)
     visits = []
     if traced is not None and traced in finished:
         visits = [
@@ -326,9 +338,24 @@ def _sandbox_failed(run: HarnessRun) -> bool:
     return not run.messages and run.stderr.startswith("bwrap:")
 
 
-def _crash_message(run: HarnessRun) -> str:
+def _signal(run: HarnessRun, where: _Where) -> int | None:
+    """The signal that ended the run: the child's own, or, inside bwrap (which exits with
+    128 + the signal of the program it ran), the program's."""
     code = run.returncode
     if code is not None and code < 0:
-        return f"the program was killed by {signal.Signals(-code).name}"
+        return -code
+    if where.sandbox == "bwrap" and code is not None and 128 < code < 128 + 65:
+        return code - 128
+    return None
+
+
+def _crash_message(run: HarnessRun, where: _Where) -> str:
+    number = _signal(run, where)
+    if number is not None:
+        try:
+            return f"the program was killed by {signal.Signals(number).name}"
+        except ValueError:
+            return f"the program was killed by signal {number}"
+    code = run.returncode
     last = run.stderr.strip().splitlines()[-1:] or ["no output"]
     return f"the program ended before its tests finished (exit status {code}): {last[0]}"

@@ -29,9 +29,7 @@ def test_example_traces_match_their_golden_files(name: str, entry_point: str | N
     program = (EXAMPLES / f"{name}.py").read_text()
     test = (EXAMPLES / f"{name}_test.py").read_text()
     result = ldb.trace(program, test, entry_point=entry_point)
-    document = result.model_dump(
-        mode="json", exclude={"tracer", "sandbox", "python", "seconds"}
-    )
+    document = result.model_dump(mode="json", exclude={"tracer", "sandbox", "python", "seconds"})
     compare(GOLDEN / "trace" / f"{name}.json", json.dumps(document, indent=2) + "\n")
 
 

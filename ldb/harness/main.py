@@ -42,6 +42,38 @@ class AssertionFailure(AssertionError):
         self.expected = expected
 
 
+class EventSink:
+    """Sends a case's events as they happen, up to the first third of what the parent keeps;
+    past that holds only the latest ones (those that lead up to the failure), sent with a
+    count of the rest when the case ends. A loop traced in full costs no memory here."""
+
+    def __init__(self, channel: Channel, max_events: int) -> None:
+        self.channel = channel
+        self.case = -1
+        self.head = max_events // 3
+        self.sent = 0
+        self.latest: deque[dict[str, Any]] = deque(maxlen=max_events - self.head)
+
+    def put(self, event: dict[str, Any]) -> None:
+        event["type"] = "event"
+        event["case"] = self.case
+        if self.sent < self.head:
+            self.sent += 1
+            self.channel.put(event)
+        else:
+            if len(self.latest) == self.latest.maxlen:
+                self.sent += 1
+            self.latest.append(event)
+
+    def end_case(self) -> None:
+        dropped = self.sent - self.head if self.sent > self.head else 0
+        while self.latest:
+            self.channel.put(self.latest.popleft())
+        if dropped:
+            self.channel.put({"type": "dropped", "case": self.case, "count": dropped})
+        self.sent = 0
+
+
 class _CaseTimeout(BaseException):
     """Raised into a case that used up its CPU time (not an Exception, so `except Exception`
     in the program does not swallow it)."""
@@ -93,22 +125,29 @@ def main() -> None:
     job = json.loads(sys.stdin.buffer.read())
     channel = Channel(job["result_fd"])
     channel.start()
+    exit_now = os._exit
     try:
         run(job, channel)
-    finally:
+    except BaseException as error:  # the program broke the harness: said, never "done"
+        channel.put(
+            {
+                "type": "error",
+                "kind": "crashed",
+                "message": f"the program broke the test harness ({type(error).__name__})",
+            }
+        )
+    else:
+        _flush_output()
         channel.put({"type": "done"})
-        channel.close()
+    channel.close()
+    # Threads the program left running must not keep the run alive.
+    exit_now(0)
 
 
 def run(job: dict[str, Any], channel: Channel) -> None:
     limits = job["limits"]
     safe_repr = SafeRepr(max_chars=limits["max_value_chars"])
-    current_case = [-1]
-
-    def sink(event: dict[str, Any]) -> None:
-        event["type"] = "event"
-        event["case"] = current_case[0]
-        channel.put(event)
+    sink = EventSink(channel, limits["max_events"])
 
     units = {
         (qualname, firstlineno): (qualname, [tuple(e) for e in elements])
@@ -117,7 +156,7 @@ def run(job: dict[str, Any], channel: Channel) -> None:
     recorder = Recorder(
         units,
         PROGRAM_FILENAME,
-        sink,
+        sink.put,
         visits_per_block=limits["visits_per_block"],
         exact_counts=limits["exact_counts"],
         safe_repr=safe_repr,
@@ -135,7 +174,8 @@ def run(job: dict[str, Any], channel: Channel) -> None:
     backend = _backend(job["tracer"], recorder, limits["exact_counts"])
     backend.install(module_code)
     namespace: dict[str, Any] = {"__name__": "program", "__builtins__": builtins}
-    namespace[test_cases.FAIL] = _failure(safe_repr)
+    pristine = dict(vars(builtins))
+    namespace[test_cases.FAIL] = _failure(safe_repr, pristine)
     namespace[test_cases.CALL] = _caller(recorder, backend)
     cpu_limit = float(limits["case_cpu_seconds"])
     signal.signal(signal.SIGVTALRM, _expire)
@@ -145,10 +185,12 @@ def run(job: dict[str, Any], channel: Channel) -> None:
         _exec(module_code, namespace, cpu_limit)
     except BaseException as error:  # the program failed while loading: report, not crash
         backend.stop()
+        sink.end_case()
         channel.put(_error("program_error", error))
         return
     finally:
         backend.stop()
+    sink.end_case()
     try:
         setup = compile(
             test_cases.rewrite_module(_module(suite.setup)), "test.py", "exec", dont_inherit=True
@@ -170,7 +212,8 @@ def run(job: dict[str, Any], channel: Channel) -> None:
             return
         namespace[test_cases.CANDIDATE] = namespace[entry]
     for index, case in enumerate(suite.cases):
-        current_case[0] = index
+        _restore(builtins, pristine)
+        sink.case = index
         recorder.reset()
         code = compile(_module(case.body), case.filename, "exec", dont_inherit=True)
         started = time.perf_counter()
@@ -200,6 +243,8 @@ def run(job: dict[str, Any], channel: Channel) -> None:
             outcome = {"status": "error", "error": _describe(error)}
         finally:
             backend.stop()
+            _restore(builtins, pristine)
+        sink.end_case()
         visits = [
             [function, block, count, function not in recorder.partly_seen]
             for (function, block), count in recorder.counts.items()
@@ -216,6 +261,25 @@ def run(job: dict[str, Any], channel: Channel) -> None:
             }
         )
         channel.flush()
+
+
+def _flush_output() -> None:
+    """The program's prints still in Python's buffers, written before the harness says it is
+    done (it ends with os._exit, which would drop them)."""
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            if stream is not None:
+                stream.flush()
+        except Exception:  # a stream the program replaced or closed: nothing to save
+            pass
+
+
+def _restore(module: Any, pristine: dict[str, Any]) -> None:
+    """Undo what the program did to a module the harness needs (`builtins.len = None`)."""
+    names = vars(module)
+    for name in [name for name in names if name not in pristine]:
+        del names[name]
+    names.update(pristine)
 
 
 def _backend(name: str, recorder: Recorder, exact_counts: bool) -> Any:
@@ -261,8 +325,9 @@ def _caller(recorder: Recorder, backend: Any) -> Any:
     return call
 
 
-def _failure(safe_repr: SafeRepr) -> Any:
+def _failure(safe_repr: SafeRepr, pristine: dict[str, Any]) -> Any:
     def fail(actual: object, operator: str, expected: object, message: object) -> None:
+        _restore(builtins, pristine)  # the report must not depend on what the program broke
         if operator in ("truthy", "falsy"):
             expected_text = f"a {operator} value"
         elif operator == "==":
