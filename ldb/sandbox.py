@@ -102,6 +102,7 @@ def bwrap_binary() -> str | None:
 
 _probe_lock = threading.Lock()
 _probed: dict[SandboxChoice, SandboxMode] = {}
+_why_unisolated: list[str] = []
 
 
 def mode(choice: SandboxChoice | None = None) -> SandboxMode:
@@ -132,7 +133,13 @@ def _probe(choice: SandboxChoice) -> SandboxMode:
         return "bwrap"
     if choice == "bwrap":
         raise SandboxError(f"sandbox unavailable: {failure}")
+    _why_unisolated.append(failure)
     return "unisolated"
+
+
+def unavailable_reason() -> str | None:
+    """Why runs are not isolated, once `mode()` has found they cannot be."""
+    return _why_unisolated[-1] if _why_unisolated else None
 
 
 _uids = itertools.count()
@@ -179,16 +186,18 @@ def _bwrap_arguments(binary: str, limits: RunLimits) -> list[str]:
         ]
     else:
         arguments += ["--unshare-all"]
+    # The private /tmp comes first: an interpreter or checkout under /tmp is mounted into it
+    # afterwards, where a later tmpfs would hide it.
+    arguments += [
+        "--perms", "01777", "--size", str(limits.tmp_mb << 20), "--tmpfs", "/tmp",
+        "--proc", "/proc",
+        "--dev", "/dev",
+    ]  # fmt: skip
     arguments += _system_mounts()
     for path in _python_paths():
         arguments += _ancestors(path, arguments)
         arguments += ["--ro-bind", str(path), str(path)]
-    arguments += [
-        "--proc", "/proc",
-        "--dev", "/dev",
-        "--perms", "01777", "--size", str(limits.tmp_mb << 20), "--tmpfs", "/tmp",
-        "--chdir", "/tmp",
-    ]  # fmt: skip
+    arguments += ["--chdir", "/tmp"]
     return arguments
 
 
