@@ -2,13 +2,16 @@
 
 Run: python -m bench.sandbox [--runs N]. For a trivial program and for a HumanEval canonical
 solution under its tests: the same code run by `python -I -c` (the baseline), by that same
-command inside ldb's bubblewrap sandbox (what isolation itself adds), and as a whole cold
-`ldb.trace` run (sandbox, harness and tracer, each run started from nothing).
+command inside ldb's bubblewrap sandbox (what isolation itself adds), and as whole `ldb.trace`
+runs (sandbox, harness and tracer): cold, each started from nothing, and pooled, each forked
+from the warm zygote into a sandbox of its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 import subprocess
 import sys
 import time
@@ -17,34 +20,56 @@ from functools import partial
 
 import ldb
 from ldb import sandbox
-from ldb.settings import RunLimits
+from ldb.settings import RunLimits, get_settings
 
 TRIVIAL = ("def f(x):\n    return x + 1\n", "assert f(1) == 2\n")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=30, help="runs of each kind")
+    parser.add_argument("--runs", type=int, default=30, help="runs of each kind (median)")
     args = parser.parse_args()
     mode = sandbox.mode()
-    print(f"python {sys.version.split()[0]}, sandbox mode {mode}, {args.runs} runs each")
     print(
-        f"{'program':28} {'python -I -c':>14} {'bwrap + same':>14} {'ratio':>6} "
-        f"{'ldb cold':>10} {'ratio':>6}"
+        f"python {sys.version.split()[0]}, sandbox mode {mode}, {args.runs} runs of each kind "
+        "in 5 alternating batches (median rate)"
     )
-    for name, (program, test) in _programs().items():
-        script = program + "\n" + test
-        plain = _rate(partial(_python, script, None), args.runs)
-        prepared = sandbox.prepare(RunLimits(), mode)
-        try:
-            wrapped = _rate(partial(_python, script, prepared), args.runs)
-        finally:
-            prepared.close()
-        cold = _rate(partial(ldb.trace, program, test), args.runs)
-        print(
-            f"{name:28} {plain:10.1f}/s {wrapped:10.1f}/s {plain / wrapped:5.2f}x "
-            f"{cold:8.1f}/s {plain / cold:5.2f}x"
-        )
+    header = (
+        "program",
+        "python -I -c",
+        "bwrap + same",
+        "ratio",
+        "ldb cold",
+        "ldb pooled",
+        "pooled/cold",
+    )
+    print("{:24} {:>13} {:>13} {:>6} {:>10} {:>11} {:>12}".format(*header))
+    prepared = sandbox.prepare(RunLimits(), mode)
+    try:
+        for name, (program, test) in _programs().items():
+            script = program + "\n" + test
+            kinds: dict[str, Callable[[], object]] = {
+                "plain": partial(_python, script, None),
+                "bwrap": partial(_python, script, prepared),
+                "cold": partial(_trace, program, test, pooled=False),
+                "pooled": partial(_trace, program, test, pooled=True),
+            }
+            rate = _rates(kinds, args.runs)
+            print(
+                f"{name:24} {rate['plain']:11.1f}/s {rate['bwrap']:11.1f}/s "
+                f"{rate['plain'] / rate['bwrap']:5.2f}x {rate['cold']:8.1f}/s "
+                f"{rate['pooled']:9.1f}/s {rate['pooled'] / rate['cold']:11.2f}x"
+            )
+    finally:
+        prepared.close()
+
+
+def _trace(program: str, test: str, *, pooled: bool) -> None:
+    """A test run as the repair search makes them by the hundred: sandboxed, not traced."""
+    os.environ["LDB_POOL"] = "1" if pooled else "0"
+    get_settings.cache_clear()
+    result = ldb.trace(program, test, tracer="off")
+    assert result.status == "passed", result.message
 
 
 def _programs() -> dict[str, tuple[str, str]]:
@@ -65,12 +90,20 @@ def _python(script: str, prepared: sandbox.Prepared | None) -> None:
     subprocess.run(command, capture_output=True, check=True, env={})
 
 
-def _rate(work: Callable[[], object], runs: int) -> float:
-    work()  # warm the disk cache
-    started = time.perf_counter()
-    for _ in range(runs):
-        work()
-    return runs / (time.perf_counter() - started)
+def _rates(kinds: dict[str, Callable[[], object]], runs: int) -> dict[str, float]:
+    """Runs per second of each kind, as a batch: rounds of `runs // 5` runs of one kind after
+    another, so that drift of a shared machine falls on every kind alike; the median rate."""
+    rates: dict[str, list[float]] = {name: [] for name in kinds}
+    for work in kinds.values():
+        work()  # warm caches and the pool's zygote
+    batch = max(1, runs // 5)
+    for _ in range(5):
+        for name, work in kinds.items():
+            started = time.perf_counter()
+            for _ in range(batch):
+                work()
+            rates[name].append(batch / (time.perf_counter() - started))
+    return {name: statistics.median(values) for name, values in rates.items()}
 
 
 if __name__ == "__main__":

@@ -103,9 +103,10 @@ def _parser() -> argparse.ArgumentParser:
     tracing.add_argument("--json", action="store_true", help="print JSON (see `ldb schema trace`)")
     tracing.add_argument(
         "--tracer",
-        choices=["auto", "monitoring", "settrace"],
+        choices=["auto", "monitoring", "settrace", "off"],
         default="auto",
-        help="sys.monitoring (Python 3.12+) or sys.settrace; auto picks the first available",
+        help="sys.monitoring (Python 3.12+) or sys.settrace; auto picks the first available; "
+        "off runs the tests only",
     )
     tracing.add_argument("--timeout", type=float, metavar="S", help="wall time for the run")
     tracing.add_argument(

@@ -188,7 +188,9 @@ class TraceResult(_Frozen):
     schema_version: int = SCHEMA_VERSION
     status: TraceStatus
     message: str | None = Field(default=None, description="What went wrong, when it did.")
-    tracer: Literal["monitoring", "settrace"]
+    tracer: Literal["monitoring", "settrace", "off"] = Field(
+        description="The tracing backend; off: the tests ran without a trace."
+    )
     sandbox: Literal["bwrap", "unisolated"] = Field(
         description="bwrap: isolated; unisolated: a plain subprocess with rlimits only."
     )

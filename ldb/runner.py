@@ -1,7 +1,8 @@
 """Runs the harness in a child process: wall-clock timeout, byte caps, a pipe for results.
 
-The command comes from the sandbox (`ldb.sandbox.prepare`). The child starts in a session of
-its own, so a timeout kills its whole process group; output past its cap ends the run.
+The child is started by the sandbox: a process of its own (`spawn_process`, its command from
+`ldb.sandbox.prepare`, in a session of its own so a timeout kills its whole process group), or
+a fork of the sandbox pool's zygote. Output past its cap ends the run.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any, Protocol
 
 
 @dataclass
@@ -37,44 +38,90 @@ class HarnessRun:
         return bool(self.messages) and self.messages[-1].get("type") == "done"
 
 
-def run_harness(
-    job: dict[str, Any],
-    *,
-    command: list[str],
-    preexec: Callable[[], None] | None,
-    cwd: str,
-    timeout_s: float,
-    max_output_bytes: int,
-    max_result_bytes: int,
-) -> HarnessRun:
-    """Run one job in a fresh child process and collect everything it reported."""
-    read_end, write_end = os.pipe()
-    job = {**job, "result_fd": write_end}
-    started = time.perf_counter()
-    try:
+_EXIT_GRACE_S = 2.0
+
+
+class Child(Protocol):
+    """A started run: its pipes, and a way to wait for it and to end it."""
+
+    stdin: IO[bytes] | None
+    stdout: IO[bytes] | None
+    stderr: IO[bytes] | None
+
+    def poll(self) -> int | None: ...
+
+    def wait(self) -> int: ...
+
+    def kill(self) -> None: ...
+
+
+Spawn = Callable[[int], tuple[Child, int]]
+"""Starts a run given the write end of its result pipe; returns the child and the number
+that pipe has in it."""
+
+
+class _Process:
+    """A child that is a process of its own, in its own session."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self.stdin, self.stdout, self.stderr = process.stdin, process.stdout, process.stderr
+
+    def poll(self) -> int | None:
+        return self.process.poll()
+
+    def wait(self) -> int:
+        return self.process.wait()
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def spawn_process(command: list[str], preexec: Callable[[], None] | None, cwd: str) -> Spawn:
+    def spawn(result_fd: int) -> tuple[Child, int]:
         process = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            pass_fds=(write_end,),
+            pass_fds=(result_fd,),
             start_new_session=True,
             cwd=cwd,
             env={},
             preexec_fn=preexec,
         )
+        return _Process(process), result_fd
+
+    return spawn
+
+
+def run_harness(
+    job: dict[str, Any],
+    *,
+    spawn: Spawn,
+    timeout_s: float,
+    max_output_bytes: int,
+    max_result_bytes: int,
+) -> HarnessRun:
+    """Run one job in a fresh child and collect everything it reported."""
+    read_end, write_end = os.pipe()
+    started = time.perf_counter()
+    try:
+        process, result_fd = spawn(write_end)
     except BaseException:
         os.close(read_end)
         raise
     finally:
         os.close(write_end)
+    job = {**job, "result_fd": result_fd}
     run = HarnessRun()
     reader = _Reader(process, read_end, max_output_bytes, max_result_bytes, run)
     try:
         _feed(process, json.dumps(job).encode())
         reader.collect(started + timeout_s)
     finally:
-        _kill_group(process)
+        process.kill()
         os.close(read_end)
         for stream in (process.stdout, process.stderr):
             if stream is not None:
@@ -87,7 +134,7 @@ def run_harness(
     return run
 
 
-def _feed(process: subprocess.Popen[bytes], data: bytes) -> None:
+def _feed(process: Child, data: bytes) -> None:
     assert process.stdin is not None
     try:
         process.stdin.write(data)
@@ -101,7 +148,7 @@ class _Reader:
 
     def __init__(
         self,
-        process: subprocess.Popen[bytes],
+        process: Child,
         results_fd: int,
         max_output_bytes: int,
         max_result_bytes: int,
@@ -120,20 +167,35 @@ class _Reader:
 
     def collect(self, deadline: float) -> None:
         try:
-            while self.selector.get_map():
-                remaining = deadline - time.perf_counter()
-                if remaining <= 0:
-                    self.run.timed_out = True
-                    return self._stop()
-                ready = self.selector.select(min(remaining, 0.1))
-                if not ready and self.process.poll() is not None:
-                    # The harness exited; what it left running must not hold the pipes open.
-                    return self._stop()
-                for key, _ in ready:
-                    if not self._read(key):
-                        return self._stop(keep_output=self._done())
+            self._read_until_closed(deadline)
         finally:
             self.selector.close()
+
+    def _read_until_closed(self, deadline: float) -> None:
+        while self.selector.get_map():
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                self.run.timed_out = True
+                return self._stop()
+            ready = self.selector.select(min(remaining, 0.1))
+            if not ready and self.process.poll() is not None:
+                # The harness exited; what it left running must not hold the pipes open.
+                return self._stop()
+            for key, _ in ready:
+                if not self._read(key):
+                    if not self._done():
+                        return self._stop()
+                    # The harness finished: take the output it flushed, then let it exit.
+                    self._drain(keep_output=True)
+                    break
+            else:
+                continue
+            break
+        # Every pipe closed: the child is ending by itself. Its own exit status (a signal, a
+        # code) is the outcome, not the kill that would follow if it were not waited for.
+        grace = min(deadline, time.perf_counter() + _EXIT_GRACE_S)
+        while self.process.poll() is None and time.perf_counter() < grace:
+            time.sleep(0.0005)
 
     def _read(self, key: selectors.SelectorKey) -> bool:
         """Take one chunk; False when the run must end (its output went past the cap)."""
@@ -165,10 +227,13 @@ class _Reader:
             chunk = chunk[: max(0, cap - len(buffer))]
         buffer.extend(chunk)
 
-    def _stop(self, keep_output: bool = False) -> None:
-        """Kill the run, then take the results it wrote before dying, and its output too when
-        the harness finished (otherwise the output may be what ended the run)."""
-        _kill_group(self.process)
+    def _stop(self) -> None:
+        """Kill the run, then take the results it wrote before dying (not its output, which
+        may be what ended the run)."""
+        self.process.kill()
+        self._drain(keep_output=False)
+
+    def _drain(self, keep_output: bool) -> None:
         for key in list(self.selector.get_map().values()):
             if key.data != "results" and not keep_output:
                 continue
@@ -186,11 +251,6 @@ class _Reader:
                     output = len(self.buffers["stdout"]) + len(self.buffers["stderr"])
                     room = max(0, self.max_output_bytes - output)
                     self.buffers[key.data].extend(chunk[:room])
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _messages(data: bytes) -> list[dict[str, Any]]:

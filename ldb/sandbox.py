@@ -16,6 +16,7 @@ refused by the service unless LDB_ALLOW_UNISOLATED=1.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 import resource
@@ -42,7 +43,7 @@ HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 # dropping to the run's uid when one is given (as root, inside the sandbox).
 _BOOTSTRAP = """\
 import os, sys
-folder, uid = sys.argv[1], int(sys.argv[2])
+folder, uid, entry = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 if uid >= 0:
     os.setgroups([])
     os.setresgid(uid, uid, uid)
@@ -53,9 +54,18 @@ spec = importlib.util.spec_from_file_location(
 package = importlib.util.module_from_spec(spec)
 sys.modules["_ldb_harness"] = package
 spec.loader.exec_module(package)
-from _ldb_harness.main import main
-main()
+if entry == "zygote":
+    from _ldb_harness.zygote import serve
+    serve(int(sys.argv[4]))
+else:
+    from _ldb_harness.main import main
+    main()
 """
+
+
+def harness_command(entry: str, uid: int, *arguments: str) -> list[str]:
+    """The interpreter running the harness (`main`: one run) or the pool's `zygote`."""
+    return [sys.executable, "-I", "-c", _BOOTSTRAP, str(HARNESS_DIR), str(uid), entry, *arguments]
 
 
 class SandboxError(LdbError):
@@ -72,7 +82,8 @@ class Prepared:
     preexec: Callable[[], None]
     cwd: str
     mode: SandboxMode
-    cgroups: _Cgroups
+    cgroups: Cgroups
+    uid: int
     cleanup: list[Callable[[], None]] = field(default_factory=list)
 
     def memory_exceeded(self) -> bool:
@@ -121,7 +132,7 @@ def _probe(choice: SandboxChoice) -> SandboxMode:
     binary = bwrap_binary()
     failure = "bubblewrap (bwrap) is not installed" if binary is None else None
     if binary is not None:
-        command = [*_bwrap_arguments(binary, RunLimits()), sys.executable, "-I", "-c", "pass"]
+        command = [*bwrap_arguments(binary, RunLimits()), sys.executable, "-I", "-c", "pass"]
         try:
             probe = subprocess.run(command, capture_output=True, timeout=30, check=False)
         except (OSError, subprocess.TimeoutExpired) as error:
@@ -150,29 +161,28 @@ def prepare(limits: RunLimits, sandbox_mode: SandboxMode) -> Prepared:
     settings = get_settings()
     root = os.geteuid() == 0
     uid = settings.sandbox_uid_base + next(_uids) % 1000 if root else -1
-    cgroups = _Cgroups.create(limits)
-    harness = [sys.executable, "-I", "-c", _BOOTSTRAP, str(HARNESS_DIR)]
+    cgroups = Cgroups.create(limits)
     if sandbox_mode == "bwrap":
         binary = bwrap_binary()
         if binary is None:
             raise SandboxError("bubblewrap (bwrap) is no longer installed")
-        command = [*_bwrap_arguments(binary, limits), *harness, str(uid)]
+        command = [*bwrap_arguments(binary, limits), *harness_command("main", uid)]
         cwd = "/"
         cleanup: list[Callable[[], None]] = []
     else:
         # Outside a sandbox the interpreter may sit where only root can enter (a home
         # directory), so the unisolated mode keeps the uid it was started with.
-        command = [*harness, "-1"]
+        uid = -1
+        command = harness_command("main", uid)
         workdir = tempfile.mkdtemp(prefix="ldb-run-")
         cwd = workdir
         cleanup = [lambda: shutil.rmtree(workdir, ignore_errors=True)]
-        if root:
-            uid = -1
     preexec = _preexec(limits, cgroups.procs_files, uid >= 0)
-    return Prepared(command, preexec, cwd, sandbox_mode, cgroups, cleanup)
+    return Prepared(command, preexec, cwd, sandbox_mode, cgroups, uid, cleanup)
 
 
-def _bwrap_arguments(binary: str, limits: RunLimits) -> list[str]:
+def bwrap_arguments(binary: str, limits: RunLimits) -> list[str]:
+    """bwrap and its options, up to the command it runs."""
     arguments = [binary, "--die-with-parent", "--new-session", "--clearenv"]
     if os.geteuid() == 0:
         # A user namespace would map no unprivileged uid to drop to: keep the real root,
@@ -201,6 +211,7 @@ def _bwrap_arguments(binary: str, limits: RunLimits) -> list[str]:
     return arguments
 
 
+@functools.cache
 def _system_mounts() -> list[str]:
     """/usr for the shared libraries the interpreter links to, and the merged-/usr links."""
     arguments = ["--ro-bind", "/usr", "/usr"]
@@ -213,6 +224,7 @@ def _system_mounts() -> list[str]:
     return arguments
 
 
+@functools.cache
 def _python_paths() -> list[Path]:
     """The interpreter's prefixes, the packages installed beside it and the harness: each
     only once, an enclosing folder standing for what it holds."""
@@ -239,18 +251,23 @@ def _ancestors(path: Path, arguments: list[str]) -> list[str]:
     return created
 
 
-def _preexec(limits: RunLimits, procs_files: list[str], drops_uid: bool) -> Callable[[], None]:
-    memory = limits.memory_mb << 20
-    rlimits = [
-        (resource.RLIMIT_CPU, limits.cpu_s),
-        (resource.RLIMIT_AS, memory),
-        (resource.RLIMIT_FSIZE, limits.max_file_mb << 20),
-        (resource.RLIMIT_NOFILE, limits.max_open_files),
-        (resource.RLIMIT_CORE, 0),
+def rlimits(limits: RunLimits, drops_uid: bool) -> list[list[int]]:
+    """The rlimits of a run, as [resource, value] pairs."""
+    pairs = [
+        [resource.RLIMIT_CPU, limits.cpu_s],
+        [resource.RLIMIT_AS, limits.memory_mb << 20],
+        [resource.RLIMIT_FSIZE, limits.max_file_mb << 20],
+        [resource.RLIMIT_NOFILE, limits.max_open_files],
+        [resource.RLIMIT_CORE, 0],
     ]
     if drops_uid:
         # Counts the processes of the run's own uid, so it binds only once it is dropped to.
-        rlimits.append((resource.RLIMIT_NPROC, limits.max_processes))
+        pairs.append([resource.RLIMIT_NPROC, limits.max_processes])
+    return pairs
+
+
+def _preexec(limits: RunLimits, procs_files: list[str], drops_uid: bool) -> Callable[[], None]:
+    limit_pairs = rlimits(limits, drops_uid)
 
     def set_up() -> None:
         # Runs in the child between fork and exec: plain system calls only.
@@ -260,14 +277,14 @@ def _preexec(limits: RunLimits, procs_files: list[str], drops_uid: bool) -> Call
                 os.write(descriptor, str(os.getpid()).encode())
             finally:
                 os.close(descriptor)
-        for kind, value in rlimits:
+        for kind, value in limit_pairs:
             resource.setrlimit(kind, (value, value))
 
     return set_up
 
 
 @dataclass
-class _Cgroups:
+class Cgroups:
     """A pids and a memory cgroup of the run's own, where this process may make them."""
 
     folders: dict[str, Path] = field(default_factory=dict)
@@ -278,7 +295,7 @@ class _Cgroups:
         return [str(folder / "cgroup.procs") for folder in self.folders.values()]
 
     @classmethod
-    def create(cls, limits: RunLimits) -> _Cgroups:
+    def create(cls, limits: RunLimits) -> Cgroups:
         cgroups = cls()
         name = f"ldb-{uuid.uuid4().hex[:12]}"
         pids_max = str(limits.max_processes + 8)  # bwrap and its init, the harness's thread

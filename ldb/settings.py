@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         default=False,
         description="Let the service run programs without isolation when bwrap cannot work.",
     )
+    pool: bool = Field(
+        default=True,
+        description="In bwrap mode, fork each run from a warm zygote instead of starting an "
+        "interpreter: each run still gets namespaces, /tmp, limits and uid of its own.",
+    )
     sandbox_uid_base: int = Field(
         default=60000,
         ge=1000,

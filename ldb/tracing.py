@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ldb import cfg, sandbox
+from ldb import cfg, pool, sandbox
 from ldb.errors import InputError, SourceSyntaxError
 from ldb.harness import cases as test_cases
 from ldb.harness.main import PROGRAM_FILENAME
@@ -24,11 +24,11 @@ from ldb.models import (
     TraceResult,
     TraceStatus,
 )
-from ldb.runner import HarnessRun, run_harness
+from ldb.runner import HarnessRun, run_harness, spawn_process
 from ldb.sandbox import SandboxMode
-from ldb.settings import RunLimits
+from ldb.settings import RunLimits, get_settings
 
-TracerName = Literal["auto", "monitoring", "settrace"]
+TracerName = Literal["auto", "monitoring", "settrace", "off"]
 _ROLES = {"statement": 0, "header": 1, "passive": 2}
 
 
@@ -41,7 +41,7 @@ comes from `LDB_<FIELD>`."""
 class _Where:
     """Which backend and which sandbox a run used: every result says."""
 
-    backend: Literal["monitoring", "settrace"]
+    backend: Literal["monitoring", "settrace", "off"]
     sandbox: SandboxMode
 
 
@@ -91,11 +91,13 @@ def trace(
         },
     }
     with sandbox.isolated(settings, where.sandbox) as prepared:
+        if where.sandbox == "bwrap" and get_settings().pool:
+            spawn = pool.shared().spawn(prepared, settings)
+        else:
+            spawn = spawn_process(prepared.command, prepared.preexec, prepared.cwd)
         run = run_harness(
             job,
-            command=prepared.command,
-            preexec=prepared.preexec,
-            cwd=prepared.cwd,
+            spawn=spawn,
             timeout_s=settings.timeout_s,
             max_output_bytes=settings.max_output_bytes,
             max_result_bytes=settings.max_result_bytes,
@@ -124,7 +126,7 @@ def infer_entry_point(graphs: Sequence[FunctionGraph], test: str | Sequence[str]
     )
 
 
-def _backend_name(tracer: TracerName) -> Literal["monitoring", "settrace"]:
+def _backend_name(tracer: TracerName) -> Literal["monitoring", "settrace", "off"]:
     has_monitoring = hasattr(sys, "monitoring")
     if tracer == "monitoring" and not has_monitoring:
         raise InputError("this Python has no sys.monitoring (it arrived in 3.12)")

@@ -450,3 +450,9 @@ def test_both_backends_give_the_same_trace(program: str) -> None:
     monitored = run(program, test, "monitoring").model_dump(exclude={"tracer", "seconds"})
     traced = run(program, test, "settrace").model_dump(exclude={"tracer", "seconds"})
     assert monitored == traced
+
+
+def test_tests_can_run_without_a_trace() -> None:
+    result = run(LOOP, "assert total([1, -2, 3]) == 5", "off")
+    assert (result.status, result.tracer, result.events) == ("failed", "off", [])
+    assert (result.cases[0].expected, result.cases[0].actual) == ("5", "4")

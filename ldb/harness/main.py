@@ -282,7 +282,23 @@ def _restore(module: Any, pristine: dict[str, Any]) -> None:
     names.update(pristine)
 
 
+class _NoTracer:
+    """For runs that only test: the program runs at full speed, recording nothing."""
+
+    name = "off"
+
+    def install(self, module_code: Any) -> None: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def before_top_call(self) -> None: ...
+
+
 def _backend(name: str, recorder: Recorder, exact_counts: bool) -> Any:
+    if name == "off":
+        return _NoTracer()
     if name == "monitoring" or (name == "auto" and hasattr(sys, "monitoring")):
         from .sysmon import MonitoringBackend
 

@@ -1,0 +1,218 @@
+"""A warm process inside one bubblewrap sandbox that forks each run into a sandbox of its own.
+
+Started once (as root inside bwrap, with the harness already imported), it waits on a control
+socket. For each run the parent sends the limits and the run's pipes (job in, output, results)
+and the files of the run's cgroups. The zygote forks the run's init, which enters new mount,
+PID, network, IPC and UTS namespaces and joins the cgroups; the init forks the run itself, PID 1
+of its namespace, which mounts its own /tmp and /proc, takes the pipes as its standard streams,
+sets its rlimits, drops to the run's uid and only then reads the job. Whatever a run does (kill
+its parent, leave processes, fill its /tmp) stays within its own namespaces: when the init
+dies, its PID namespace and everything in it go too.
+
+The control protocol, one datagram each way:
+    parent -> zygote  {"run": n, "uid": u, "tmp_bytes": b, "rlimits": [[kind, value], ...]}
+                      with the fds stdin, stdout, stderr, results, *cgroup.procs
+    parent -> zygote  {"kill": n}
+    zygote -> parent  {"run": n, "pid": p} when started, {"run": n, "exit": code} when done
+"""
+
+from __future__ import annotations
+
+import array
+import contextlib
+import ctypes
+import json
+import os
+import resource
+import select
+import signal
+import socket
+import sys
+
+from .main import main as run_harness
+
+_CLONE_NEWNS = 0x00020000
+_CLONE_NEWUTS = 0x04000000
+_CLONE_NEWIPC = 0x08000000
+_CLONE_NEWPID = 0x20000000
+_CLONE_NEWNET = 0x40000000
+_MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 2, 4, 8, 1 << 14, 1 << 18
+_PR_SET_PDEATHSIG = 1
+RESULT_FD = 3
+_MAX_FDS = 16
+
+
+class _Libc:
+    def __init__(self) -> None:
+        self.libc = ctypes.CDLL(None, use_errno=True)
+
+    def call(self, name: str, *args: object) -> None:
+        if getattr(self.libc, name)(*args) != 0:
+            number = ctypes.get_errno()
+            raise OSError(number, f"{name}: {os.strerror(number)}")
+
+
+# Imported once here, so the runs forked from the zygote find them loaded: what programs
+# written for benchmarks most often import.
+_WARM_MODULES = (
+    "typing",
+    "math",
+    "collections",
+    "itertools",
+    "functools",
+    "re",
+    "heapq",
+    "bisect",
+    "string",
+    "fractions",
+    "statistics",
+    "hashlib",
+    "random",
+    "copy",
+)
+
+
+def serve(control_fd: int) -> None:
+    for name in _WARM_MODULES:
+        with contextlib.suppress(ImportError):
+            __import__(name)
+    libc = _Libc()
+    control = socket.socket(fileno=control_fd)
+    runs: dict[int, int] = {}  # run id -> pid of its init
+
+    def send(message: dict[str, int]) -> None:
+        control.send(json.dumps(message).encode())
+
+    # No threads here: a process that forks must have none. A finished run wakes the loop
+    # through SIGCHLD's wakeup pipe and is reaped between requests.
+    wakeup, wakeup_write = os.pipe()
+    os.set_blocking(wakeup, False)
+    os.set_blocking(wakeup_write, False)
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+    signal.set_wakeup_fd(wakeup_write)
+    while True:
+        with contextlib.suppress(BlockingIOError):
+            os.read(wakeup, 4096)
+        while runs:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            for run, init in list(runs.items()):
+                if init == pid:
+                    del runs[run]
+                    send({"run": run, "exit": _exit_code(status)})
+        if control.fileno() not in select.select([control.fileno(), wakeup], [], [])[0]:
+            continue
+        fds = array.array("i")
+        data, ancillary, _, _ = control.recvmsg(65536, socket.CMSG_SPACE(_MAX_FDS * fds.itemsize))
+        if not data:
+            os._exit(0)  # the parent is gone
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
+        request = json.loads(data)
+        if "kill" in request:
+            doomed = runs.get(request["kill"])
+            if doomed is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(doomed, signal.SIGKILL)
+            continue
+        pid = os.fork()
+        if pid == 0:
+            _run_init(libc, control, request, list(fds))
+        runs[request["run"]] = pid
+        for fd in fds:
+            os.close(fd)
+        send({"run": request["run"], "pid": pid})
+
+
+def _run_init(
+    libc: _Libc, control: socket.socket, request: dict[str, object], fds: list[int]
+) -> None:
+    """The run's init: new namespaces and cgroups, then the run itself as PID 1."""
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        control.close()
+        os.setsid()
+        libc.call(
+            "unshare",
+            _CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS,
+        )
+        stdin, stdout, stderr, results, *cgroups = fds
+        for procs in cgroups:
+            os.write(procs, b"0")
+            os.close(procs)
+        child = os.fork()
+        if child == 0:
+            _run(libc, request, stdin, stdout, stderr, results)
+        for fd in (stdin, stdout, stderr, results):
+            os.close(fd)
+        _, status = os.waitpid(child, 0)
+        os._exit(_exit_code(status))
+    except BaseException as error:
+        os.write(2, f"ldb zygote: the run could not start: {error}\n".encode())
+        os._exit(125)
+
+
+def _run(
+    libc: _Libc, request: dict[str, object], stdin: int, stdout: int, stderr: int, results: int
+) -> None:
+    """PID 1 of the run's namespace: mounts its own /tmp and /proc, then reaps. The program
+    runs as its child, not as PID 1, which the kernel shields from the program's own signals
+    (`os.kill(os.getpid(), 9)` must end it, as anywhere else)."""
+    try:
+        libc.call("prctl", _PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        libc.call("mount", b"none", b"/", None, _MS_REC | _MS_PRIVATE, None)
+        options = f"size={request['tmp_bytes']},mode=1777".encode()
+        libc.call("mount", b"tmpfs", b"/tmp", b"tmpfs", _MS_NOSUID | _MS_NODEV, options)
+        libc.call("mount", b"proc", b"/proc", b"proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None)
+        program = os.fork()
+        if program == 0:
+            _program(libc, request, stdin, stdout, stderr, results)
+        for fd in (stdin, stdout, stderr, results):
+            os.close(fd)
+        while True:
+            pid, status = os.waitpid(-1, 0)
+            if pid == program:
+                os._exit(_exit_code(status))
+    except BaseException as error:
+        os.write(2, f"ldb zygote: the run failed to start: {error}\n".encode())
+    os._exit(125)
+
+
+def _program(
+    libc: _Libc, request: dict[str, object], stdin: int, stdout: int, stderr: int, results: int
+) -> None:
+    """The program's process: its pipes, limits and uid, then the harness."""
+    try:
+        libc.call("prctl", _PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        os.chdir("/tmp")
+        for target, fd in ((0, stdin), (1, stdout), (2, stderr), (RESULT_FD, results)):
+            os.dup2(fd, target)
+        os.closerange(RESULT_FD + 1, 65536)
+        for kind, value in request["rlimits"]:  # type: ignore[attr-defined]
+            resource.setrlimit(kind, (value, value))
+        uid = int(request["uid"])  # type: ignore[call-overload]
+        if uid >= 0:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 (the run's own)
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+        run_harness()
+    except BaseException as error:
+        os.write(2, f"ldb zygote: the run failed to start: {error}\n".encode())
+    os._exit(125)
+
+
+def _exit_code(status: int) -> int:
+    """As bwrap reports it: the exit status, or 128 + the signal that killed the process."""
+    code = os.waitstatus_to_exitcode(status)
+    return 128 - code if code < 0 else code
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))
