@@ -69,9 +69,10 @@ class _Zygote:
         binary = sandbox.bwrap_binary()
         if binary is None:
             raise sandbox.SandboxError("bubblewrap (bwrap) is not installed")
+        rebinds = json.dumps(sandbox.under_tmp())
         command = [
-            *sandbox.bwrap_arguments(binary, RunLimits()),
-            *sandbox.harness_command("zygote", -1, str(theirs.fileno())),
+            *sandbox.bwrap_arguments(binary, RunLimits(), zygote=True),
+            *sandbox.harness_command("zygote", -1, str(theirs.fileno()), rebinds),
         ]
         self.process = subprocess.Popen(
             command,

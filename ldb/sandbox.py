@@ -56,7 +56,7 @@ sys.modules["_ldb_harness"] = package
 spec.loader.exec_module(package)
 if entry == "zygote":
     from _ldb_harness.zygote import serve
-    serve(int(sys.argv[4]))
+    serve(int(sys.argv[4]), sys.argv[5])
 else:
     from _ldb_harness.main import main
     main()
@@ -181,8 +181,16 @@ def prepare(limits: RunLimits, sandbox_mode: SandboxMode) -> Prepared:
     return Prepared(command, preexec, cwd, sandbox_mode, cgroups, uid, cleanup)
 
 
-def bwrap_arguments(binary: str, limits: RunLimits) -> list[str]:
-    """bwrap and its options, up to the command it runs."""
+def under_tmp() -> list[tuple[str, str]]:
+    """The mounted paths that lie under /tmp, each with a second place outside it: the pool's
+    runs mount a /tmp of their own over them and bind them back from there."""
+    paths = [str(path) for path in _python_paths() if path.is_relative_to("/tmp")]
+    return [(path, f"/.ldb-under-tmp/{index}") for index, path in enumerate(paths)]
+
+
+def bwrap_arguments(binary: str, limits: RunLimits, zygote: bool = False) -> list[str]:
+    """bwrap and its options, up to the command it runs (for the pool's zygote, with what
+    lies under /tmp mounted a second time outside it)."""
     arguments = [binary, "--die-with-parent", "--new-session", "--clearenv"]
     if os.geteuid() == 0:
         # A user namespace would map no unprivileged uid to drop to: keep the real root,
@@ -207,6 +215,9 @@ def bwrap_arguments(binary: str, limits: RunLimits) -> list[str]:
     for path in _python_paths():
         arguments += _ancestors(path, arguments)
         arguments += ["--ro-bind", str(path), str(path)]
+    if zygote:
+        for hidden, second in under_tmp():
+            arguments += ["--ro-bind", hidden, second]
     arguments += ["--chdir", "/tmp"]
     return arguments
 

@@ -36,7 +36,8 @@ _CLONE_NEWUTS = 0x04000000
 _CLONE_NEWIPC = 0x08000000
 _CLONE_NEWPID = 0x20000000
 _CLONE_NEWNET = 0x40000000
-_MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 2, 4, 8, 1 << 14, 1 << 18
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
+_MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 32, 4096, 1 << 14, 1 << 18
 _PR_SET_PDEATHSIG = 1
 RESULT_FD = 3
 _MAX_FDS = 16
@@ -72,7 +73,10 @@ _WARM_MODULES = (
 )
 
 
-def serve(control_fd: int) -> None:
+def serve(control_fd: int, rebinds_json: str = "[]") -> None:
+    """Serve runs until the parent goes. `rebinds_json` lists [path, second place] for what
+    lies under /tmp (an interpreter, a checkout), which each run's own /tmp would hide."""
+    rebinds = [tuple(pair) for pair in json.loads(rebinds_json)]
     for name in _WARM_MODULES:
         with contextlib.suppress(ImportError):
             __import__(name)
@@ -117,6 +121,7 @@ def serve(control_fd: int) -> None:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(doomed, signal.SIGKILL)
             continue
+        request["rebinds"] = rebinds
         pid = os.fork()
         if pid == 0:
             _run_init(libc, control, request, list(fds))
@@ -167,6 +172,12 @@ def _run(
         options = f"size={request['tmp_bytes']},mode=1777".encode()
         libc.call("mount", b"tmpfs", b"/tmp", b"tmpfs", _MS_NOSUID | _MS_NODEV, options)
         libc.call("mount", b"proc", b"/proc", b"proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None)
+        os.umask(0o022)
+        for path, second in request["rebinds"]:  # type: ignore[attr-defined]
+            os.makedirs(path, exist_ok=True)
+            libc.call("mount", second.encode(), path.encode(), None, _MS_BIND | _MS_REC, None)
+            flags = _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_REC
+            libc.call("mount", None, path.encode(), None, flags, None)
         program = os.fork()
         if program == 0:
             _program(libc, request, stdin, stdout, stderr, results)
