@@ -66,7 +66,7 @@ def trace(
     except SourceSyntaxError as error:
         return _failed_to_start("syntax_error", str(error), where)
     try:
-        suite = test_cases.split(test)
+        suite = test_cases.split(test, rewrite=False)
     except test_cases.TestSyntaxError as error:
         at = f"{error.filename}:{error.error.lineno}:{error.error.offset}"
         return _failed_to_start("test_syntax_error", f"{at}: {error.error.msg}", where)

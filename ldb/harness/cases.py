@@ -16,6 +16,7 @@ each side once, and to report both when the comparison fails.
 from __future__ import annotations
 
 import ast
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -66,33 +67,56 @@ class TestSyntaxError(Exception):
         super().__init__(error.msg)
 
 
-def split(test: str | Sequence[str]) -> Suite:
-    """The cases of a test in any of the accepted forms."""
+def split(test: str | Sequence[str], rewrite: bool = True) -> Suite:
+    """The cases of a test in any of the accepted forms; with `rewrite` false only their texts
+    are wanted (the parent's view), and what runs is left as written."""
     if not isinstance(test, str):
-        return _from_list(list(test))
+        return _from_list(list(test), rewrite)
     tree = _parse(test, "test.py")
-    source = test
+    text = _Text(test)
     check = next(
         (s for s in tree.body if isinstance(s, ast.FunctionDef) and s.name == "check"), None
     )
     if check is not None:
         setup = [s for s in tree.body if s is not check and not _calls_check(s)]
-        return Suite(setup, _sequence(check.body, source), "check", uses_candidate=True)
+        return Suite(setup, _sequence(check.body, text, rewrite), "check", uses_candidate=True)
     tests = [s for s in tree.body if isinstance(s, ast.FunctionDef) and s.name.startswith("test")]
     if tests:
-        cases = [
-            Case(ast.get_source_segment(source, s) or s.name, [_call(s.name, s)]) for s in tests
-        ]
+        cases = [Case(text.segment(s) or s.name, [_call(s.name, s)]) for s in tests]
         return Suite(list(tree.body), cases, "pytest")
-    return Suite([], _sequence(tree.body, source), "asserts")
+    return Suite([], _sequence(tree.body, text, rewrite), "asserts")
 
 
-def _from_list(tests: list[str]) -> Suite:
+class _Text:
+    """A test's lines, split once, for the text of each case (`ast.get_source_segment` splits
+    the whole source again on every call, which a test of many asserts feels)."""
+
+    def __init__(self, source: str) -> None:
+        self.lines = [line.encode() for line in io.StringIO(source).readlines()]
+
+    def segment(self, node: ast.stmt) -> str | None:
+        if node.end_lineno is None or node.end_col_offset is None:
+            return None
+        first, last = node.lineno - 1, node.end_lineno - 1
+        if last >= len(self.lines):
+            return None
+        if first == last:
+            return self.lines[first][node.col_offset : node.end_col_offset].decode(errors="replace")
+        parts = [
+            self.lines[first][node.col_offset :],
+            *self.lines[first + 1 : last],
+            self.lines[last][: node.end_col_offset],
+        ]
+        return b"".join(parts).decode(errors="replace")
+
+
+def _from_list(tests: list[str], rewrite: bool) -> Suite:
     cases = []
     for index, text in enumerate(tests):
         filename = f"test[{index}]"
         tree = _parse(text, filename)
-        cases.append(Case(text.strip(), _rewrite(tree.body), filename))
+        body = _rewrite(tree.body) if rewrite else tree.body
+        cases.append(Case(text.strip(), body, filename))
     return Suite([], cases, "list")
 
 
@@ -105,14 +129,15 @@ def _parse(source: str, filename: str) -> ast.Module:
         raise TestSyntaxError(SyntaxError(str(error)), filename) from None
 
 
-def _sequence(statements: list[ast.stmt], source: str) -> list[Case]:
+def _sequence(statements: list[ast.stmt], text: _Text, rewrite: bool) -> list[Case]:
     """Each statement holding an assert is a case; the others run before the next case."""
     cases: list[Case] = []
     prelude: list[ast.stmt] = []
     for statement in statements:
         if any(isinstance(node, ast.Assert) for node in ast.walk(statement)):
-            text = ast.get_source_segment(source, statement) or ast.unparse(statement)
-            cases.append(Case(text, _rewrite([*prelude, statement])))
+            written = text.segment(statement) or ast.unparse(statement)
+            body = [*prelude, statement]
+            cases.append(Case(written, _rewrite(body) if rewrite else body))
             prelude = []
         else:
             prelude.append(statement)
