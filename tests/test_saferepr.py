@@ -94,3 +94,14 @@ def test_array_like_values_show_shape_and_dtype() -> None:
         size = 3000
 
     assert render(Array()) == "<Array shape=(1000, 3) dtype=float64>"
+
+
+def test_exception_messages_are_bounded_and_guarded() -> None:
+    class Mute(Exception):
+        def __str__(self) -> str:
+            raise RuntimeError("no message")
+
+    assert render.exception(ValueError("bad")) == "ValueError: bad"
+    assert render.exception(Mute()) == "Mute: <message unavailable: RuntimeError>"
+    long = render.exception(ValueError("x" * 1000))
+    assert long.startswith("ValueError: xxx") and len(long) <= 60

@@ -456,3 +456,19 @@ def test_tests_can_run_without_a_trace() -> None:
     result = run(LOOP, "assert total([1, -2, 3]) == 5", "off")
     assert (result.status, result.tracer, result.events) == ("failed", "off", [])
     assert (result.cases[0].expected, result.cases[0].actual) == ("5", "4")
+
+
+def test_an_exception_whose_message_raises_is_still_reported(tracer: str) -> None:
+    code = """
+    class Mute(Exception):
+        def __str__(self):
+            raise RuntimeError("no message")
+    def f():
+        raise Mute()
+    """
+    result = run(code, "assert f() == 1", tracer)
+    case = result.cases[0]
+    assert case.status == "error" and case.error is not None
+    assert (case.error.type, case.error.message) == ("Mute", "<message unavailable: RuntimeError>")
+    raised = [e for e in of(result.events, "f") if e.exception is not None]
+    assert raised[-1].exception == "Mute: <message unavailable: RuntimeError>"

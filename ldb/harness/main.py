@@ -14,6 +14,7 @@ too long still leaves the trace it had recorded by then.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import json
 import os
@@ -27,7 +28,7 @@ from typing import Any
 
 from . import cases as test_cases
 from .recorder import Recorder
-from .saferepr import SafeRepr
+from .saferepr import SafeRepr, message_of
 
 PROGRAM_FILENAME = "program.py"
 _FLUSH_SECONDS = 0.02
@@ -320,9 +321,7 @@ def _expire(signum: int, frame: Any) -> None:
     raise _CaseTimeout
 
 
-def _module(statements: list[Any]) -> Any:
-    import ast
-
+def _module(statements: list[Any]) -> ast.Module:
     return ast.Module(body=statements, type_ignores=[])
 
 
@@ -365,7 +364,7 @@ def _describe(error: BaseException) -> dict[str, Any]:
         name = frame.f_code.co_filename
         if name == PROGRAM_FILENAME or name.startswith("test"):
             line, filename = lineno, name
-    message = str(error) if not isinstance(error, AssertionFailure) else error.args[0]
+    message = message_of(error) if not isinstance(error, AssertionFailure) else error.args[0]
     return {
         "type": type(error).__qualname__,
         "message": message[:2000],

@@ -218,9 +218,6 @@ class Recorder:
                 else:  # several calls (map(f, xs)): which one returned `value` is unknown
                     del self.frames[frame]
 
-    def suspend(self, frame: FrameType) -> None:
-        """A generator yields: its frame stays, to resume later."""
-
     # Events
 
     def _close(self, frame: FrameType, state: FrameState, extra: tuple[str, str] | None) -> bool:
@@ -274,7 +271,7 @@ class Recorder:
     def _exception(self, exception: BaseException | None) -> str:
         if exception is None:
             return "<unknown exception>"
-        return f"{type(exception).__qualname__}: {self._repr(str(exception))[1:-1]}"
+        return self._repr.exception(exception)
 
 
 def _is_definition(value: object) -> bool:

@@ -43,6 +43,11 @@ class SafeRepr:
         except Exception as error:  # the one place where anything may go wrong and be shown
             return f"<{_type_name(value)} (repr failed: {type(error).__name__})>"
 
+    def exception(self, error: BaseException) -> str:
+        """`Type: message`, the message bounded like any value; a `__str__` of the program's
+        own that raises is shown, not raised."""
+        return self._cut(f"{_type_name(error)}: {message_of(error)}")
+
     def _cut(self, text: str) -> str:
         if len(text) <= self.max_chars:
             return text
@@ -187,6 +192,14 @@ def _int_repr(value: int) -> str:
         return repr(value)
     digits = int(bits * 0.30103) + 1
     return f"<int with about {digits} digits>"
+
+
+def message_of(error: BaseException) -> str:
+    """`str(error)`, which a program's own exception class may make raise."""
+    try:
+        return str(error)
+    except Exception as failure:
+        return f"<message unavailable: {type(failure).__name__}>"
 
 
 def _type_name(value: object) -> str:

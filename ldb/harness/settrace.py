@@ -101,9 +101,10 @@ class SettraceBackend:
             code = frame.f_code.co_code
             opcode = code[frame.f_lasti]
             # Python 3.13 reports a yield at the RESUME that follows it.
-            if opcode in _YIELDS or (opcode == _RESUME and code[frame.f_lasti - 2] in _YIELDS):
-                recorder.suspend(frame)
-            else:
+            # A generator that yields keeps its frame, to resume later: only a real end leaves.
+            if opcode not in _YIELDS and not (
+                opcode == _RESUME and code[frame.f_lasti - 2] in _YIELDS
+            ):
                 recorder.leave(frame, arg, opcode not in _RETURNS, frame.f_lasti)
         elif event == "exception":
             recorder.raised(frame, arg[1])
