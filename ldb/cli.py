@@ -9,7 +9,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import ValidationError
 from rich.console import Console
 
 import ldb
@@ -172,10 +171,7 @@ def _trace(args: argparse.Namespace) -> int:
     }
     if args.exact_counts:
         limits["exact_counts"] = True
-    try:
-        result = ldb.trace(source, test, entry_point=args.entry_point, tracer=args.tracer, **limits)
-    except ValidationError as error:
-        raise InputError(_validation_message(error)) from None
+    result = ldb.trace(source, test, entry_point=args.entry_point, tracer=args.tracer, **limits)
     if result.status in _BAD_INPUT:
         message = result.message or result.status.replace("_", " ")
         raise InputError(message.replace(PROGRAM_FILENAME, filename, 1))
@@ -185,12 +181,6 @@ def _trace(args: argparse.Namespace) -> int:
         graphs = cfg.build(source, filename)
         Console(highlight=False, soft_wrap=True).print(render.trace(result, graphs))
     return EXIT_OK if result.status == "passed" else EXIT_FAILING
-
-
-def _validation_message(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
-    return f"{where}: {first['msg']}"
 
 
 def _schema(args: argparse.Namespace) -> int:

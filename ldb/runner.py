@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import marshal
 import os
 import selectors
 import signal
@@ -47,10 +48,14 @@ class Child(Protocol):
     stdin: IO[bytes] | None
     stdout: IO[bytes] | None
     stderr: IO[bytes] | None
+    reaped_elsewhere: bool
+    """Whether something else waits for the child's end, so that a run whose harness has
+    finished need not (its exit status can no longer change the outcome)."""
 
     def poll(self) -> int | None: ...
 
-    def wait(self) -> int: ...
+    def wait(self, timeout: float | None = None) -> int | None:
+        """The exit status, or None if the run is still going after `timeout` seconds."""
 
     def kill(self) -> None: ...
 
@@ -63,6 +68,8 @@ that pipe has in it."""
 class _Process:
     """A child that is a process of its own, in its own session."""
 
+    reaped_elsewhere = False
+
     def __init__(self, process: subprocess.Popen[bytes]) -> None:
         self.process = process
         self.stdin, self.stdout, self.stderr = process.stdin, process.stdout, process.stderr
@@ -70,8 +77,16 @@ class _Process:
     def poll(self) -> int | None:
         return self.process.poll()
 
-    def wait(self) -> int:
-        return self.process.wait()
+    def wait(self, timeout: float | None = None) -> int | None:
+        if timeout is None:
+            return self.process.wait()
+        # Popen's own timed wait sleeps up to 50 ms between looks: too coarse for a run's end.
+        deadline = time.perf_counter() + timeout
+        while self.process.poll() is None:
+            if time.perf_counter() >= deadline:
+                return None
+            time.sleep(0.0005)
+        return self.process.returncode
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -118,7 +133,7 @@ def run_harness(
     run = HarnessRun()
     reader = _Reader(process, read_end, max_output_bytes, max_result_bytes, run)
     try:
-        _feed(process, json.dumps(job).encode())
+        _feed(process, marshal.dumps(job))
         reader.collect(started + timeout_s)
     finally:
         process.kill()
@@ -126,7 +141,7 @@ def run_harness(
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
-    run.returncode = process.wait()
+    run.returncode = process.poll() if run.finished and process.reaped_elsewhere else process.wait()
     run.seconds = time.perf_counter() - started
     run.stdout = bytes(reader.buffers["stdout"]).decode("utf-8", "replace")
     run.stderr = bytes(reader.buffers["stderr"]).decode("utf-8", "replace")
@@ -191,11 +206,11 @@ class _Reader:
             else:
                 continue
             break
+        if self._done() and self.process.reaped_elsewhere:
+            return
         # Every pipe closed: the child is ending by itself. Its own exit status (a signal, a
         # code) is the outcome, not the kill that would follow if it were not waited for.
-        grace = min(deadline, time.perf_counter() + _EXIT_GRACE_S)
-        while self.process.poll() is None and time.perf_counter() < grace:
-            time.sleep(0.0005)
+        self.process.wait(max(0.0, min(deadline - time.perf_counter(), _EXIT_GRACE_S)))
 
     def _read(self, key: selectors.SelectorKey) -> bool:
         """Take one chunk; False when the run must end (its output went past the cap)."""

@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Literal
 
 from ldb.errors import LdbError
-from ldb.settings import RunLimits, SandboxChoice, get_settings
+from ldb.runner import Child, spawn_process
+from ldb.settings import RunLimits, SandboxChoice, get_settings, run_limits
 
 SandboxMode = Literal["bwrap", "unisolated"]
 
@@ -86,6 +87,10 @@ class Prepared:
     uid: int
     cleanup: list[Callable[[], None]] = field(default_factory=list)
 
+    def spawn(self, result_fd: int) -> tuple[Child, int]:
+        """Start the run (a `Spawn`)."""
+        return spawn_process(self.command, self.preexec, self.cwd)(result_fd)
+
     def memory_exceeded(self) -> bool:
         return self.cgroups.memory_exceeded()
 
@@ -132,7 +137,7 @@ def _probe(choice: SandboxChoice) -> SandboxMode:
     binary = bwrap_binary()
     failure = "bubblewrap (bwrap) is not installed" if binary is None else None
     if binary is not None:
-        command = [*bwrap_arguments(binary, RunLimits()), sys.executable, "-I", "-c", "pass"]
+        command = [*bwrap_arguments(binary, run_limits()), sys.executable, "-I", "-c", "pass"]
         try:
             probe = subprocess.run(command, capture_output=True, timeout=30, check=False)
         except (OSError, subprocess.TimeoutExpired) as error:
@@ -154,13 +159,23 @@ def unavailable_reason() -> str | None:
 
 
 _uids = itertools.count()
+_UIDS = 1000  # from LDB_SANDBOX_UID_BASE up: the pool's slots take the first half
+
+
+def run_uid(slot: int | None = None) -> int:
+    """The uid a run drops to as root (-1: none, ldb is not root): a pool slot's own, or the
+    next of those cold runs take turns with."""
+    if os.geteuid() != 0:
+        return -1
+    base = get_settings().sandbox_uid_base
+    if slot is not None:
+        return base + slot % (_UIDS // 2)
+    return base + _UIDS // 2 + next(_uids) % (_UIDS // 2)
 
 
 def prepare(limits: RunLimits, sandbox_mode: SandboxMode) -> Prepared:
     """Everything one run needs to start isolated."""
-    settings = get_settings()
-    root = os.geteuid() == 0
-    uid = settings.sandbox_uid_base + next(_uids) % 1000 if root else -1
+    uid = run_uid()
     cgroups = Cgroups.create(limits)
     if sandbox_mode == "bwrap":
         binary = bwrap_binary()
@@ -306,15 +321,13 @@ class Cgroups:
         return [str(folder / "cgroup.procs") for folder in self.folders.values()]
 
     @classmethod
-    def create(cls, limits: RunLimits) -> Cgroups:
+    def create(cls, limits: RunLimits, label: str | None = None) -> Cgroups:
+        """New cgroups under this process's own, named after this process so that those a
+        killed ldb left behind can be told apart and removed."""
+        _remove_stale_cgroups()
         cgroups = cls()
-        name = f"ldb-{uuid.uuid4().hex[:12]}"
-        pids_max = str(limits.max_processes + 8)  # bwrap and its init, the harness's thread
-        memory_max = str((limits.memory_mb + 256) << 20)
-        for controller, settings in (
-            ("pids", {"pids.max": pids_max}),
-            ("memory", {"memory.limit_in_bytes": memory_max, "memory.max": memory_max}),
-        ):
+        name = f"{_CGROUP_PREFIX}{os.getpid()}-{label or uuid.uuid4().hex[:12]}"
+        for controller in ("pids", "memory"):
             folder = _own_cgroup(controller)
             if folder is None:
                 continue
@@ -323,32 +336,48 @@ class Cgroups:
                 run_folder.mkdir()
             except OSError:
                 continue
-            written = False
-            for key, value in settings.items():
-                with contextlib.suppress(OSError):
-                    (run_folder / key).write_text(value)
-                    written = True
-            if written:
-                cgroups.folders[controller] = run_folder
-            else:
-                with contextlib.suppress(OSError):
-                    run_folder.rmdir()
+            cgroups.folders[controller] = run_folder
+            if not cgroups._limit(controller, limits):  # a cgroup that limits nothing
+                del cgroups.folders[controller]
+                _rmdir(run_folder)
         return cgroups
 
-    def memory_exceeded(self) -> bool:
+    def limit(self, limits: RunLimits) -> None:
+        """Set the limits of the next run (a pool's slot serves runs with different ones)."""
+        for controller in self.folders:
+            self._limit(controller, limits)
+
+    def _limit(self, controller: str, limits: RunLimits) -> bool:
+        """Whether any of the controller's limits could be written."""
+        if controller == "pids":
+            # bwrap or the pool's slot, the run's init and the harness's thread.
+            values = {"pids.max": str(limits.max_processes + 8)}
+        else:
+            memory_max = str((limits.memory_mb + 256) << 20)
+            values = {"memory.limit_in_bytes": memory_max, "memory.max": memory_max}
+        written = False
+        for key, value in values.items():
+            with contextlib.suppress(OSError):
+                (self.folders[controller] / key).write_text(value)
+                written = True
+        return written
+
+    def memory_events(self) -> int:
+        """How often the memory limit was hit (v1) or its OOM killer ran (v2), so far."""
         folder = self.folders.get("memory")
         if folder is None:
-            return False
-        for name, marker in (("memory.failcnt", None), ("memory.events", "oom_kill")):
-            with contextlib.suppress(OSError, ValueError):
-                text = (folder / name).read_text()
-                if marker is None:
-                    return int(text.strip()) > 0
-                for line in text.splitlines():
-                    key, _, value = line.partition(" ")
-                    if key == marker and int(value) > 0:
-                        return True
-        return False
+            return 0
+        with contextlib.suppress(OSError, ValueError):
+            return int((folder / "memory.failcnt").read_text().strip())
+        with contextlib.suppress(OSError, ValueError):
+            for line in (folder / "memory.events").read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+        return 0
+
+    def memory_exceeded(self) -> bool:
+        return self.memory_events() > 0
 
     def remaining(self) -> list[int]:
         """Processes still in the run's cgroups."""
@@ -380,6 +409,42 @@ class Cgroups:
                 except OSError:
                     self.kill_all()
                     threading.Event().wait(0.01)
+
+
+_CGROUP_PREFIX = "ldb-"
+
+
+def _rmdir(folder: Path) -> bool:
+    try:
+        folder.rmdir()
+    except OSError:
+        return False
+    return True
+
+
+@functools.cache
+def _remove_stale_cgroups() -> None:
+    """Empty cgroups an ldb process made and left when it was killed (once per process)."""
+    for controller in ("pids", "memory"):
+        folder = _own_cgroup(controller)
+        if folder is None:
+            continue
+        with contextlib.suppress(OSError):
+            for entry in folder.iterdir():
+                owner = entry.name.removeprefix(_CGROUP_PREFIX).partition("-")[0]
+                ours = entry.name.startswith(_CGROUP_PREFIX) and owner.isdigit()
+                if ours and not _alive(int(owner)):
+                    _rmdir(entry)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _own_cgroup(controller: str) -> Path | None:

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ldb.errors import InputError
 
 SandboxChoice = Literal["auto", "bwrap", "unisolated"]
 
 
-class RunLimits(BaseSettings):
+class RunLimits(BaseModel):
     """What one run of a program may use. Defaults come from `LDB_<FIELD>` (e.g.
-    `LDB_TIMEOUT_S=20`); each call may override any of them by keyword."""
+    `LDB_TIMEOUT_S=20`, see `run_limits`); each call may override any of them by keyword."""
 
-    model_config = SettingsConfigDict(env_prefix="LDB_", extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     timeout_s: float = Field(default=10.0, gt=0, description="Wall time for the whole run.")
     case_cpu_s: float = Field(default=5.0, gt=0, description="CPU time for one test case.")
@@ -38,6 +40,10 @@ class RunLimits(BaseSettings):
     max_value_chars: int = Field(default=240, ge=20, description="Longest repr of one value.")
     max_output_bytes: int = Field(default=1 << 20, ge=1024, description="Program output kept.")
     max_result_bytes: int = Field(default=64 << 20, ge=1 << 16, description="Result pipe cap.")
+
+
+class _RunLimitsFromEnvironment(BaseSettings, RunLimits):
+    model_config = SettingsConfigDict(env_prefix="LDB_", extra="ignore", frozen=True)
 
 
 class Settings(BaseSettings):
@@ -66,7 +72,31 @@ class Settings(BaseSettings):
         "limits of concurrent runs do not add up.",
     )
 
+    _limits: RunLimits = PrivateAttr()
+
+    def model_post_init(self, context: Any) -> None:
+        self._limits = RunLimits.model_validate(_RunLimitsFromEnvironment().model_dump())
+
+    @property
+    def limits(self) -> RunLimits:
+        """The default limits of every run, from `LDB_<FIELD>`."""
+        return self._limits
+
 
 @lru_cache
 def get_settings() -> Settings:
+    """The settings, read from the environment once (`cache_clear()` reads them again)."""
     return Settings()
+
+
+def run_limits(**overrides: Any) -> RunLimits:
+    """The default limits with some replaced: each value validated, an unknown name refused."""
+    defaults = get_settings().limits
+    if not overrides:
+        return defaults
+    try:
+        return RunLimits.model_validate({**defaults.model_dump(), **overrides})
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InputError(f"limit {where}: {first['msg']}") from None

@@ -8,6 +8,7 @@ import re
 import signal
 import sys
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,9 +25,9 @@ from ldb.models import (
     TraceResult,
     TraceStatus,
 )
-from ldb.runner import HarnessRun, run_harness, spawn_process
+from ldb.runner import HarnessRun, run_harness
 from ldb.sandbox import SandboxMode
-from ldb.settings import RunLimits, get_settings
+from ldb.settings import RunLimits, get_settings, run_limits
 
 TracerName = Literal["auto", "monitoring", "settrace", "off"]
 _ROLES = {"statement": 0, "header": 1, "passive": 2}
@@ -59,16 +60,17 @@ def trace(
     functions, or a list of assert strings. The traced case is the first failing one (or the
     first, when all pass). Limits are the fields of `TraceLimits`.
     """
-    settings = TraceLimits(**limits)
+    settings = run_limits(**limits)
     where = _Where(_backend_name(tracer), sandbox.mode())
     try:
         graphs = cfg.build(code, PROGRAM_FILENAME)
     except SourceSyntaxError as error:
         return _failed_to_start("syntax_error", str(error), where)
     try:
-        suite = test_cases.split(test, rewrite=False)
+        suite = test_cases.compile_suite(test)
     except test_cases.TestSyntaxError as error:
-        at = f"{error.filename}:{error.error.lineno}:{error.error.offset}"
+        position = [error.filename, error.error.lineno, error.error.offset]
+        at = ":".join(str(part) for part in position if part is not None)
         return _failed_to_start("test_syntax_error", f"{at}: {error.error.msg}", where)
     if not suite.cases:
         return _failed_to_start(
@@ -78,7 +80,11 @@ def trace(
         entry_point = infer_entry_point(graphs, test)
     job = {
         "program": code,
-        "test": test if isinstance(test, str) else list(test),
+        "suite": {
+            "setup": suite.setup,
+            "cases": [code for _, code in suite.cases],
+            "uses_candidate": suite.uses_candidate,
+        },
         "entry_point": entry_point,
         "tracer": where.backend,
         "units": [_unit_payload(graph) for graph in graphs],
@@ -90,21 +96,26 @@ def trace(
             "max_events": settings.max_events,
         },
     }
-    with sandbox.isolated(settings, where.sandbox) as prepared:
-        if where.sandbox == "bwrap" and get_settings().pool:
-            spawn = pool.shared().spawn(prepared, settings)
-        else:
-            spawn = spawn_process(prepared.command, prepared.preexec, prepared.cwd)
+    with _sandboxed(settings, where.sandbox) as box:
         run = run_harness(
             job,
-            spawn=spawn,
+            spawn=box.spawn,
             timeout_s=settings.timeout_s,
             max_output_bytes=settings.max_output_bytes,
             max_result_bytes=settings.max_result_bytes,
         )
-        memory_exceeded = prepared.memory_exceeded()
-    tests = [case.text for case in suite.cases]
+        memory_exceeded = box.memory_exceeded()
+    tests = [text for text, _ in suite.cases]
     return _result(run, tests, settings, where, memory_exceeded)
+
+
+def _sandboxed(
+    limits: RunLimits, mode: SandboxMode
+) -> AbstractContextManager[pool.Lease | sandbox.Prepared]:
+    """Where one run happens: a slot of the warm pool, or a sandbox started cold."""
+    if mode == "bwrap" and get_settings().pool:
+        return pool.shared().lease(limits)
+    return sandbox.isolated(limits, mode)
 
 
 def infer_entry_point(graphs: Sequence[FunctionGraph], test: str | Sequence[str]) -> str:

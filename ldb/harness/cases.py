@@ -11,6 +11,9 @@ Tests come in four forms, told apart by their shape:
 Other statements are kept in order: those before a case run just before it, so a test that
 builds its inputs step by step still does. Every `assert a <op> b` is rewritten to evaluate
 each side once, and to report both when the comparison fails.
+
+The parent compiles a test once (`compile_suite`) and sends the code objects with each run
+of it: the repair search runs the same test against hundreds of programs.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import ast
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from types import CodeType
 
 ACTUAL = "__ldb_actual__"
 EXPECTED = "__ldb_expected__"
@@ -60,6 +65,18 @@ class Suite:
     uses_candidate: bool = False
 
 
+@dataclass(frozen=True)
+class CompiledSuite:
+    """A test ready to run, each part compiled with its asserts rewritten."""
+
+    setup: CodeType
+    """Runs once, after the program: imports, helpers, the test_* functions."""
+    cases: tuple[tuple[str, CodeType], ...]
+    """Each case's text and code."""
+    uses_candidate: bool
+    """The cases call `candidate`, the function under test."""
+
+
 class TestSyntaxError(Exception):
     def __init__(self, error: SyntaxError, filename: str) -> None:
         self.error = error
@@ -67,11 +84,37 @@ class TestSyntaxError(Exception):
         super().__init__(error.msg)
 
 
-def split(test: str | Sequence[str], rewrite: bool = True) -> Suite:
-    """The cases of a test in any of the accepted forms; with `rewrite` false only their texts
-    are wanted (the parent's view), and what runs is left as written."""
+def compile_suite(test: str | Sequence[str]) -> CompiledSuite:
+    """The test split into cases and compiled; a test Python cannot compile (or nested too
+    deeply to compile) is a TestSyntaxError."""
+    return _compile_suite(test if isinstance(test, str) else tuple(test))
+
+
+@lru_cache(maxsize=64)
+def _compile_suite(test: str | tuple[str, ...]) -> CompiledSuite:
+    suite = split(test)
+    filename = "test.py"
+    try:
+        setup = _compile(rewrite_module(ast.Module(suite.setup, [])), filename)
+        cases = []
+        for case in suite.cases:
+            filename = case.filename
+            cases.append((case.text, _compile(ast.Module(case.body, []), filename)))
+    except SyntaxError as error:
+        raise TestSyntaxError(error, filename) from None
+    except (ValueError, RecursionError, MemoryError) as error:
+        raise TestSyntaxError(SyntaxError(f"cannot compile: {error}"), filename) from None
+    return CompiledSuite(setup, tuple(cases), suite.uses_candidate)
+
+
+def _compile(tree: ast.Module, filename: str) -> CodeType:
+    return compile(tree, filename, "exec", dont_inherit=True)
+
+
+def split(test: str | Sequence[str]) -> Suite:
+    """The cases of a test in any of the accepted forms, their asserts rewritten."""
     if not isinstance(test, str):
-        return _from_list(list(test), rewrite)
+        return _from_list(list(test))
     tree = _parse(test, "test.py")
     text = _Text(test)
     check = next(
@@ -79,12 +122,12 @@ def split(test: str | Sequence[str], rewrite: bool = True) -> Suite:
     )
     if check is not None:
         setup = [s for s in tree.body if s is not check and not _calls_check(s)]
-        return Suite(setup, _sequence(check.body, text, rewrite), "check", uses_candidate=True)
+        return Suite(setup, _sequence(check.body, text), "check", uses_candidate=True)
     tests = [s for s in tree.body if isinstance(s, ast.FunctionDef) and s.name.startswith("test")]
     if tests:
         cases = [Case(text.segment(s) or s.name, [_call(s.name, s)]) for s in tests]
         return Suite(list(tree.body), cases, "pytest")
-    return Suite([], _sequence(tree.body, text, rewrite), "asserts")
+    return Suite([], _sequence(tree.body, text), "asserts")
 
 
 class _Text:
@@ -110,13 +153,12 @@ class _Text:
         return b"".join(parts).decode(errors="replace")
 
 
-def _from_list(tests: list[str], rewrite: bool) -> Suite:
+def _from_list(tests: list[str]) -> Suite:
     cases = []
     for index, text in enumerate(tests):
         filename = f"test[{index}]"
         tree = _parse(text, filename)
-        body = _rewrite(tree.body) if rewrite else tree.body
-        cases.append(Case(text.strip(), body, filename))
+        cases.append(Case(text.strip(), _rewrite(tree.body), filename))
     return Suite([], cases, "list")
 
 
@@ -129,7 +171,7 @@ def _parse(source: str, filename: str) -> ast.Module:
         raise TestSyntaxError(SyntaxError(str(error)), filename) from None
 
 
-def _sequence(statements: list[ast.stmt], text: _Text, rewrite: bool) -> list[Case]:
+def _sequence(statements: list[ast.stmt], text: _Text) -> list[Case]:
     """Each statement holding an assert is a case; the others run before the next case."""
     cases: list[Case] = []
     prelude: list[ast.stmt] = []
@@ -137,7 +179,7 @@ def _sequence(statements: list[ast.stmt], text: _Text, rewrite: bool) -> list[Ca
         if any(isinstance(node, ast.Assert) for node in ast.walk(statement)):
             written = text.segment(statement) or ast.unparse(statement)
             body = [*prelude, statement]
-            cases.append(Case(written, _rewrite(body) if rewrite else body))
+            cases.append(Case(written, _rewrite(body)))
             prelude = []
         else:
             prelude.append(statement)

@@ -1,6 +1,7 @@
 """The child's entry point: run a program and its test cases under the tracer.
 
-The job arrives as one JSON document on standard input. Results leave through a pipe of
+The job arrives on standard input as one `marshal`led dict, the test already compiled by the
+parent (`cases.compile_suite`). Results leave through a pipe of
 their own (never standard output, which belongs to the program) as JSON lines:
 
     {"type": "event", "case": i, ...}      an event of case i (-1: the module's own code)
@@ -14,9 +15,9 @@ too long still leaves the trace it had recorded by then.
 
 from __future__ import annotations
 
-import ast
 import builtins
 import json
+import marshal
 import os
 import signal
 import sys
@@ -123,7 +124,7 @@ class Channel:
 
 
 def main() -> None:
-    job = json.loads(sys.stdin.buffer.read())
+    job = marshal.loads(sys.stdin.buffer.read())
     channel = Channel(job["result_fd"])
     channel.start()
     exit_now = os._exit
@@ -167,11 +168,7 @@ def run(job: dict[str, Any], channel: Channel) -> None:
     except (SyntaxError, ValueError) as error:
         channel.put(_error("syntax_error", error))
         return
-    try:
-        suite = test_cases.split(job["test"])
-    except test_cases.TestSyntaxError as error:
-        channel.put(_error("test_syntax_error", error.error))
-        return
+    suite = job["suite"]
     backend = _backend(job["tracer"], recorder, limits["exact_counts"])
     backend.install(module_code)
     namespace: dict[str, Any] = {"__name__": "program", "__builtins__": builtins}
@@ -193,14 +190,11 @@ def run(job: dict[str, Any], channel: Channel) -> None:
         backend.stop()
     sink.end_case()
     try:
-        setup = compile(
-            test_cases.rewrite_module(_module(suite.setup)), "test.py", "exec", dont_inherit=True
-        )
-        exec(setup, namespace)
+        exec(suite["setup"], namespace)
     except BaseException as error:
         channel.put(_error("test_error", error))
         return
-    if suite.uses_candidate:
+    if suite["uses_candidate"]:
         entry = job.get("entry_point")
         if entry is None or entry not in namespace:
             channel.put(
@@ -212,11 +206,10 @@ def run(job: dict[str, Any], channel: Channel) -> None:
             )
             return
         namespace[test_cases.CANDIDATE] = namespace[entry]
-    for index, case in enumerate(suite.cases):
+    for index, code in enumerate(suite["cases"]):
         _restore(builtins, pristine)
         sink.case = index
         recorder.reset()
-        code = compile(_module(case.body), case.filename, "exec", dont_inherit=True)
         started = time.perf_counter()
         backend.start()
         try:
@@ -255,7 +248,6 @@ def run(job: dict[str, Any], channel: Channel) -> None:
             {
                 "type": "case",
                 "index": index,
-                "test": case.text,
                 "seconds": time.perf_counter() - started,
                 "visits": visits,
                 **outcome,
@@ -319,10 +311,6 @@ def _exec(code: Any, namespace: dict[str, Any], cpu_seconds: float) -> None:
 
 def _expire(signum: int, frame: Any) -> None:
     raise _CaseTimeout
-
-
-def _module(statements: list[Any]) -> ast.Module:
-    return ast.Module(body=statements, type_ignores=[])
 
 
 def _caller(recorder: Recorder, backend: Any) -> Any:

@@ -1,19 +1,25 @@
 """A warm process inside one bubblewrap sandbox that forks each run into a sandbox of its own.
 
-Started once (as root inside bwrap, with the harness already imported), it waits on a control
-socket. For each run the parent sends the limits and the run's pipes (job in, output, results)
-and the files of the run's cgroups. The zygote forks the run's init, which enters new mount,
-PID, network, IPC and UTS namespaces and joins the cgroups; the init forks the run itself, PID 1
-of its namespace, which mounts its own /tmp and /proc, takes the pipes as its standard streams,
-sets its rlimits, drops to the run's uid and only then reads the job. Whatever a run does (kill
-its parent, leave processes, fill its /tmp) stays within its own namespaces: when the init
-dies, its PID namespace and everything in it go too.
+Started once (as root inside bwrap, with the harness already imported), the zygote waits on a
+control socket. It forks one *slot* per run the parent wants to make at once: a copy of itself
+that joins a pids and a memory cgroup of its own once and then serves runs, one at a time,
+over a socket of its own. Moving a process into a cgroup can wait for an RCU grace period
+(up to 16 ms); a run forked by its slot is born in the slot's cgroups instead.
 
-The control protocol, one datagram each way:
-    parent -> zygote  {"run": n, "uid": u, "tmp_bytes": b, "rlimits": [[kind, value], ...]}
-                      with the fds stdin, stdout, stderr, results, *cgroup.procs
-    parent -> zygote  {"kill": n}
-    zygote -> parent  {"run": n, "pid": p} when started, {"run": n, "exit": code} when done
+For each run the parent sends the limits and the run's pipes (job in, output, results). The
+slot forks the run's init, which enters new mount, PID, network, IPC and UTS namespaces; the
+init forks the run itself, PID 1 of its namespace, which mounts its own /tmp and /proc, takes
+the pipes as its standard streams, sets its rlimits, drops to the run's uid and only then reads
+the job. Whatever a run does (kill its parent, leave processes, fill its /tmp) stays within its
+own namespaces: when its PID 1 dies, everything in the namespace goes too, before the init
+reports the run's end.
+
+The protocol, one datagram each way:
+    parent -> zygote  {"slot": n} with the fds: the slot's socket, *cgroup.procs
+    parent -> slot    {"run": n, "uid": u, "tmp_bytes": b, "rlimits": [[kind, value], ...]}
+                      with the fds stdin, stdout, stderr, results
+    parent -> slot    {"kill": n}
+    slot -> parent    {"run": n, "exit": code} when the run and all its processes are gone
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ import select
 import signal
 import socket
 import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 from .main import main as run_harness
 
@@ -74,90 +82,146 @@ _WARM_MODULES = (
 
 
 def serve(control_fd: int, rebinds_json: str = "[]") -> None:
-    """Serve runs until the parent goes. `rebinds_json` lists [path, second place] for what
+    """Serve slots until the parent goes. `rebinds_json` lists [path, second place] for what
     lies under /tmp (an interpreter, a checkout), which each run's own /tmp would hide."""
     rebinds = [tuple(pair) for pair in json.loads(rebinds_json)]
     for name in _WARM_MODULES:
         with contextlib.suppress(ImportError):
             __import__(name)
     libc = _Libc()
-    control = socket.socket(fileno=control_fd)
-    runs: dict[int, int] = {}  # run id -> pid of its init
 
-    def send(message: dict[str, int]) -> None:
-        control.send(json.dumps(message).encode())
-
-    # No threads here: a process that forks must have none. A finished run wakes the loop
-    # through SIGCHLD's wakeup pipe and is reaped between requests.
-    wakeup, wakeup_write = os.pipe()
-    os.set_blocking(wakeup, False)
-    os.set_blocking(wakeup_write, False)
-    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
-    signal.set_wakeup_fd(wakeup_write)
-    while True:
-        with contextlib.suppress(BlockingIOError):
-            os.read(wakeup, 4096)
-        while runs:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-            if pid == 0:
-                break
-            for run, init in list(runs.items()):
-                if init == pid:
-                    del runs[run]
-                    send({"run": run, "exit": _exit_code(status)})
-        if control.fileno() not in select.select([control.fileno(), wakeup], [], [])[0]:
-            continue
-        fds = array.array("i")
-        data, ancillary, _, _ = control.recvmsg(65536, socket.CMSG_SPACE(_MAX_FDS * fds.itemsize))
-        if not data:
-            os._exit(0)  # the parent is gone
-        for level, kind, payload in ancillary:
-            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
-        request = json.loads(data)
-        if "kill" in request:
-            doomed = runs.get(request["kill"])
-            if doomed is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(doomed, signal.SIGKILL)
-            continue
-        request["rebinds"] = rebinds
+    def start_slot(server: _Server, request: dict[str, Any], fds: list[int]) -> int:
         pid = os.fork()
         if pid == 0:
-            _run_init(libc, control, request, list(fds))
-        runs[request["run"]] = pid
-        for fd in fds:
-            os.close(fd)
-        send({"run": request["run"], "pid": pid})
+            try:
+                server.forget()
+                slot_socket, *cgroups = fds
+                for procs in cgroups:
+                    os.write(procs, b"0")
+                    os.close(procs)
+                # Out of memory, the program is what the kernel must kill, never its slot.
+                with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as adjust:
+                    adjust.write("-1000")
+                runs = _Server(socket.socket(fileno=slot_socket), report_exits=True)
+                runs.serve(lambda server, run, fds: _start_run(libc, server, run, fds, rebinds))
+            except BaseException as error:
+                os.write(2, f"ldb zygote: a slot failed: {error}\n".encode())
+            os._exit(125)
+        return pid
+
+    _Server(socket.socket(fileno=control_fd), report_exits=False).serve(start_slot)
 
 
-def _run_init(
-    libc: _Libc, control: socket.socket, request: dict[str, object], fds: list[int]
-) -> None:
-    """The run's init: new namespaces and cgroups, then the run itself as PID 1."""
-    try:
+Start = Callable[["_Server", dict[str, Any], list[int]], int]
+
+
+class _Server:
+    """A loop that starts a child per request and reaps children as they end. No threads: a
+    process that forks must have none. An ended child wakes the loop through SIGCHLD's wakeup
+    pipe."""
+
+    def __init__(self, control: socket.socket, report_exits: bool) -> None:
+        self.control = control
+        self.report_exits = report_exits
+        self.children: dict[int, int] = {}  # request id -> pid
+        self.wakeup, self.wakeup_write = os.pipe()
+        os.set_blocking(self.wakeup, False)
+        os.set_blocking(self.wakeup_write, False)
+        signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+        signal.set_wakeup_fd(self.wakeup_write)
+
+    def forget(self) -> None:
+        """In a forked child: none of this is its own."""
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        control.close()
+        self.control.close()
+        os.close(self.wakeup)
+        os.close(self.wakeup_write)
+
+    def serve(self, start: Start) -> NoReturn:
+        while True:
+            with contextlib.suppress(BlockingIOError):
+                os.read(self.wakeup, 4096)
+            self._reap()
+            ready = select.select([self.control.fileno(), self.wakeup], [], [])[0]
+            if self.control.fileno() not in ready:
+                continue
+            fds = array.array("i")
+            data, ancillary, _, _ = self.control.recvmsg(
+                65536, socket.CMSG_SPACE(_MAX_FDS * fds.itemsize)
+            )
+            if not data:
+                os._exit(0)  # the parent is gone
+            for level, kind, payload in ancillary:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
+            request = json.loads(data)
+            if "kill" in request:
+                doomed = self.children.get(request["kill"])
+                if doomed is not None:
+                    # The init kills the run's PID 1 and reports once the namespace is empty.
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(doomed, signal.SIGUSR1)
+                continue
+            key = request.get("run", request.get("slot"))
+            self.children[key] = start(self, request, list(fds))
+            for fd in fds:
+                os.close(fd)
+
+    def _reap(self) -> None:
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            for key, child in list(self.children.items()):
+                if child == pid:
+                    del self.children[key]
+                    if self.report_exits:
+                        message = {"run": key, "exit": _exit_code(status)}
+                        self.control.send(json.dumps(message).encode())
+
+
+def _start_run(
+    libc: _Libc,
+    server: _Server,
+    request: dict[str, Any],
+    fds: list[int],
+    rebinds: list[tuple[str, str]],
+) -> int:
+    """Forks the run's init: new namespaces, then the run itself as PID 1."""
+    init = os.fork()
+    if init != 0:
+        return init
+    try:
+        server.forget()
+        libc.call("prctl", _PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         os.setsid()
         libc.call(
             "unshare",
             _CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS,
         )
-        stdin, stdout, stderr, results, *cgroups = fds
-        for procs in cgroups:
-            os.write(procs, b"0")
-            os.close(procs)
+        stdin, stdout, stderr, results = fds
+        child = 0
+
+        def kill_run(signum: int, frame: object) -> None:
+            if child:
+                os.kill(child, signal.SIGKILL)
+
+        signal.signal(signal.SIGUSR1, kill_run)
         child = os.fork()
         if child == 0:
-            _run(libc, request, stdin, stdout, stderr, results)
+            signal.signal(signal.SIGUSR1, signal.SIG_DFL)
+            _run(libc, {**request, "rebinds": rebinds}, stdin, stdout, stderr, results)
         for fd in (stdin, stdout, stderr, results):
             os.close(fd)
         _, status = os.waitpid(child, 0)
         os._exit(_exit_code(status))
     except BaseException as error:
         os.write(2, f"ldb zygote: the run could not start: {error}\n".encode())
-        os._exit(125)
+    os._exit(125)
 
 
 def _run(

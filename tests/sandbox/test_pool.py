@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -17,8 +19,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 PEEK = """
-import os
+import os, time
 def peek(mark):
+    time.sleep(0.3)  # the runs overlap
     seen = sorted(os.listdir("/tmp"))
     with open(f"/tmp/{mark}", "w") as handle:
         handle.write(mark)
@@ -28,7 +31,13 @@ def peek(mark):
 
 
 def test_each_run_has_its_own_tmp_processes_and_uid() -> None:
-    results = [ldb.trace(PEEK, f"assert peek('run{i}') == 0") for i in range(3)]
+    """Runs at the same time each have their own uid; one after another they may share it,
+    since nothing of a run outlives it."""
+    with ThreadPoolExecutor(3) as threads:
+        results = list(
+            threads.map(lambda i: ldb.trace(PEEK, f"assert peek('run{i}') == 0"), range(3))
+        )
+    results.append(ldb.trace(PEEK, "assert peek('run3') == 0"))
     uids = set()
     for result in results:
         assert result.status == "failed"
@@ -39,15 +48,33 @@ def test_each_run_has_its_own_tmp_processes_and_uid() -> None:
         assert len(processes) <= 3  # its own init and itself: no other run's processes
         uids.add(uid)
     if os.geteuid() == 0:
-        assert len(uids) == 3
+        assert len(uids) >= 3
+        assert 0 not in uids
 
 
 def test_a_dead_zygote_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LDB_POOL", "1")
     get_settings.cache_clear()
     assert ldb.trace("def f():\n    return 1\n", "assert f() == 1").status == "passed"
-    zygote = pool.shared()._current()
+    zygote = pool.shared()._zygote
+    assert zygote is not None
     os.killpg(zygote.process.pid, signal.SIGKILL)
     zygote.process.wait()
     assert ldb.trace("def f():\n    return 1\n", "assert f() == 1").status == "passed"
-    assert pool.shared()._current() is not zygote
+    assert pool.shared()._zygote is not zygote
+
+
+def test_a_run_whose_zygote_dies_ends_as_crashed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LDB_POOL", "1")
+    get_settings.cache_clear()
+    sleeper = "import time\ndef f():\n    time.sleep(30)\n"
+    with ThreadPoolExecutor(1) as threads:
+        running = threads.submit(ldb.trace, sleeper, "assert f() is None", timeout_s=20)
+        time.sleep(1.0)
+        zygote = pool.shared()._zygote
+        assert zygote is not None
+        os.killpg(zygote.process.pid, signal.SIGKILL)
+        result = running.result(timeout=10)
+    assert result.status == "crashed"
+    assert result.seconds < 10
+    assert ldb.trace("def f():\n    return 1\n", "assert f() == 1").status == "passed"
