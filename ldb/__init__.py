@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ldb.cfg import build as blocks
-from ldb.errors import InputError, InternalError, LdbError, SourceSyntaxError
+from ldb.errors import InputError, InternalError, LdbError, SandboxError, SourceSyntaxError
 from ldb.models import (
     SCHEMA_VERSION,
     Block,
@@ -14,10 +14,12 @@ from ldb.models import (
     EdgeKind,
     Event,
     FunctionGraph,
+    SandboxStatus,
     Span,
     TestError,
     TraceResult,
 )
+from ldb.sandbox import status as sandbox_status
 from ldb.tracing import TraceLimits, trace
 
 __version__ = "0.1.0"
@@ -35,12 +37,15 @@ __all__ = [
     "InternalError",
     "LdbError",
     "SCHEMA_VERSION",
+    "SandboxError",
+    "SandboxStatus",
     "SourceSyntaxError",
     "Span",
     "TestError",
     "TraceLimits",
     "TraceResult",
     "blocks",
+    "sandbox_status",
     "trace",
     "__version__",
 ]

@@ -3,7 +3,8 @@
     LdbError
     ├── InputError                  the caller gave something ldb cannot use  (exit 2)
     │   └── SourceSyntaxError       the program does not parse
-    └── InternalError               ldb itself failed                         (exit 3)
+    ├── InternalError               ldb itself failed                         (exit 3)
+    └── SandboxError                the sandbox cannot be set up here         (exit 3)
 
 Each class carries its CLI exit code, so the mapping lives in this one place.
 """
@@ -45,5 +46,12 @@ class SourceSyntaxError(InputError):
 
 class InternalError(LdbError):
     """A failure inside ldb rather than in what it was given."""
+
+    exit_code = 3
+
+
+class SandboxError(LdbError):
+    """The sandbox cannot be set up (not the program's fault): bubblewrap missing or failing
+    where it was asked for, or a service that would have to run programs unisolated."""
 
     exit_code = 3

@@ -202,3 +202,16 @@ class TraceResult(_Frozen):
     visits: list[BlockVisits]
     stdout: str = Field(description="What the program printed (capped).")
     seconds: float
+
+
+class SandboxStatus(_Frozen):
+    """How this machine runs programs (`ldb.sandbox_status()`, the service's /health)."""
+
+    mode: Literal["bwrap", "unisolated"] = Field(
+        description="bwrap: each run isolated; unisolated: a plain subprocess with rlimits only."
+    )
+    reason: str | None = Field(description="Why runs are unisolated, when they are.")
+    pool: bool = Field(description="Runs are forked from a warm sandbox, not started cold.")
+    allow_unisolated: bool = Field(
+        description="The service may run programs unisolated (LDB_ALLOW_UNISOLATED=1)."
+    )

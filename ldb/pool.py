@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from ldb import sandbox
+from ldb.errors import SandboxError
 from ldb.runner import Child
 from ldb.settings import RunLimits, run_limits
 
@@ -160,7 +161,7 @@ class _Zygote:
         control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         binary = sandbox.bwrap_binary()
         if binary is None:
-            raise sandbox.SandboxError("bubblewrap (bwrap) is not installed")
+            raise SandboxError("bubblewrap (bwrap) is not installed")
         rebinds = json.dumps(sandbox.under_tmp())
         command = [
             *sandbox.bwrap_arguments(binary, run_limits(), zygote=True),

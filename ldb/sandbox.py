@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ldb.errors import LdbError
+from ldb.errors import SandboxError
+from ldb.models import SandboxStatus
 from ldb.runner import Child, spawn_process
 from ldb.settings import RunLimits, SandboxChoice, get_settings, run_limits
 
@@ -67,12 +68,6 @@ else:
 def harness_command(entry: str, uid: int, *arguments: str) -> list[str]:
     """The interpreter running the harness (`main`: one run) or the pool's `zygote`."""
     return [sys.executable, "-I", "-c", _BOOTSTRAP, str(HARNESS_DIR), str(uid), entry, *arguments]
-
-
-class SandboxError(LdbError):
-    """The sandbox itself could not be set up (not the program's fault)."""
-
-    exit_code = 3
 
 
 @dataclass
@@ -156,6 +151,21 @@ def _probe(choice: SandboxChoice) -> SandboxMode:
 def unavailable_reason() -> str | None:
     """Why runs are not isolated, once `mode()` has found they cannot be."""
     return _why_unisolated[-1] if _why_unisolated else None
+
+
+def status() -> SandboxStatus:
+    """How programs run here, and why not isolated when they are not."""
+    settings = get_settings()
+    sandbox_mode = mode()
+    reason = None
+    if sandbox_mode == "unisolated":
+        reason = unavailable_reason() or "LDB_SANDBOX=unisolated asks for it"
+    return SandboxStatus(
+        mode=sandbox_mode,
+        reason=reason,
+        pool=sandbox_mode == "bwrap" and settings.pool,
+        allow_unisolated=settings.allow_unisolated,
+    )
 
 
 _uids = itertools.count()

@@ -68,8 +68,9 @@ class Settings(BaseSettings):
     sandbox_uid_base: int = Field(
         default=60000,
         ge=1000,
-        description="As root, each run drops to a uid of its own from this one up, so process "
-        "limits of concurrent runs do not add up.",
+        description="As root, runs drop to uids from this one to 999 above it (pool slots take "
+        "the first 500, cold runs take turns with the rest): runs at the same time never share "
+        "one, so their process limits do not add up.",
     )
 
     _limits: RunLimits = PrivateAttr()
