@@ -3,23 +3,39 @@
 from __future__ import annotations
 
 from ldb.cfg import build as blocks
-from ldb.errors import InputError, InternalError, LdbError, SandboxError, SourceSyntaxError
+from ldb.debugger import debug
+from ldb.errors import (
+    InputError,
+    InternalError,
+    LdbError,
+    ModelError,
+    SandboxError,
+    SourceSyntaxError,
+    UnusableReply,
+)
 from ldb.models import (
     SCHEMA_VERSION,
     Block,
     BlocksReport,
     BlockVisits,
     CaseResult,
+    DebugResult,
     Edge,
     EdgeKind,
     Event,
+    Feedback,
     FunctionGraph,
+    Iteration,
+    Level,
     SandboxStatus,
     Span,
     TestError,
     TraceResult,
+    Verdict,
 )
 from ldb.sandbox import status as sandbox_status
+from ldb.settings import default_model
+from ldb.settings import run_limits as trace_limits
 from ldb.tracing import TraceLimits, trace
 
 __version__ = "0.1.0"
@@ -29,13 +45,18 @@ __all__ = [
     "BlockVisits",
     "BlocksReport",
     "CaseResult",
+    "DebugResult",
     "Edge",
     "EdgeKind",
     "Event",
+    "Feedback",
     "FunctionGraph",
     "InputError",
     "InternalError",
+    "Iteration",
     "LdbError",
+    "Level",
+    "ModelError",
     "SCHEMA_VERSION",
     "SandboxError",
     "SandboxStatus",
@@ -44,8 +65,13 @@ __all__ = [
     "TestError",
     "TraceLimits",
     "TraceResult",
+    "UnusableReply",
+    "Verdict",
     "blocks",
+    "debug",
+    "default_model",
     "sandbox_status",
     "trace",
+    "trace_limits",
     "__version__",
 ]

@@ -117,6 +117,83 @@ def _parser() -> argparse.ArgumentParser:
     tracing.add_argument("--max-events", type=int, metavar="N", help="events kept in the trace")
     tracing.set_defaults(run=_trace)
 
+    debugging = commands.add_parser(
+        "debug",
+        help="find the faulty blocks of a program and repair it until its tests pass",
+        description=(
+            "Run the tests; while a case fails, trace it, judge each block of the trace "
+            "(correct or not, and why) and repair the program, up to --max-iterations rounds. "
+            "The default model, offline, is ldb's own engine: fault localisation over the "
+            "passing and failing cases, then a search over small edits checked by the tests. "
+            "Any OpenAI-compatible chat model can judge and repair instead (--model, "
+            "--base-url, and the key in LDB_API_KEY or OPENAI_API_KEY)."
+        ),
+        epilog="Exit codes: 0 passed or fixed, 1 still failing, 2 bad input, 3 internal, "
+        "sandbox or model error.",
+    )
+    debugging.add_argument("path", metavar="PATH", help="the program, or - for standard input")
+    debug_tests = debugging.add_mutually_exclusive_group(required=True)
+    debug_tests.add_argument(
+        "--test",
+        metavar="TEXT",
+        help="the visible test: assert lines, a `def check(candidate)`, or test_* functions",
+    )
+    debug_tests.add_argument("--test-file", metavar="FILE", help="read the test from a file")
+    task = debugging.add_mutually_exclusive_group()
+    task.add_argument("--task", metavar="TEXT", help="what the program must do")
+    task.add_argument("--task-file", metavar="FILE", help="read the task from a file")
+    debugging.add_argument(
+        "--entry-point", metavar="NAME", help="the function `candidate` stands for in check()"
+    )
+    debugging.add_argument(
+        "--model",
+        metavar="NAME",
+        help="offline (default, or LDB_MODEL), a chat model's name, or replay:FILE",
+    )
+    debugging.add_argument(
+        "--base-url", metavar="URL", help="the OpenAI-compatible server (LDB_BASE_URL)"
+    )
+    debugging.add_argument(
+        "--max-iterations", type=int, default=10, metavar="N", help="rounds at most (10)"
+    )
+    debugging.add_argument(
+        "--feedback",
+        choices=["blocks", "simple", "explain"],
+        default="blocks",
+        help="what the model sees: the block trace (LDB), the test result only, or a request "
+        "to explain the code (Self-Debugging)",
+    )
+    debugging.add_argument(
+        "--level",
+        choices=["line", "block", "function"],
+        default="block",
+        help="the unit of the trace the verdicts judge",
+    )
+    debugging.add_argument("--seed", type=int, default=0, help="picks the failing case (0)")
+    debugging.add_argument(
+        "--max-tokens", type=int, metavar="N", help="model tokens the whole run may use"
+    )
+    debugging.add_argument("--timeout", type=float, metavar="S", help="wall time for each run")
+    debugging.add_argument(
+        "--json", action="store_true", help="print JSON (see `ldb schema debug`)"
+    )
+    debugging.set_defaults(run=_debug)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the HTTP service (POST /debug, /trace, /blocks, jobs; docs at /docs)",
+        description=(
+            "Serve ldb over HTTP with uvicorn. Settings come from LDB_* variables: "
+            "LDB_AUTH_TOKEN (require a bearer token), LDB_ALLOWED_BASE_URLS (model servers "
+            "requests may name), LDB_DATABASE (results and jobs), LDB_MAX_CONCURRENT, "
+            "LDB_MAX_QUEUED, LDB_CORS_ORIGINS; see the README."
+        ),
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (8000)")
+    serve.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (1)")
+    serve.set_defaults(run=_serve)
+
     schema = commands.add_parser(
         "schema",
         help="print the JSON Schema of a JSON document ldb writes",
@@ -181,6 +258,74 @@ def _trace(args: argparse.Namespace) -> int:
         graphs = cfg.build(source, filename)
         Console(highlight=False, soft_wrap=True).print(render.trace(result, graphs))
     return EXIT_OK if result.status == "passed" else EXIT_FAILING
+
+
+def _debug(args: argparse.Namespace) -> int:
+    source, filename = _read(args.path)
+    test = args.test if args.test is not None else _read(args.test_file)[0]
+    task = args.task if args.task_file is None else _read(args.task_file)[0]
+    limits = {} if args.timeout is None else {"timeout_s": args.timeout}
+    console = Console(highlight=False, soft_wrap=True, stderr=True)
+    with render.DebugProgress(console, enabled=not args.json) as progress:
+        result = ldb.debug(
+            source,
+            test,
+            task=task,
+            entry_point=args.entry_point,
+            model=args.model,
+            base_url=args.base_url,
+            max_iterations=args.max_iterations,
+            feedback=args.feedback,
+            level=args.level,
+            seed=args.seed,
+            max_tokens=args.max_tokens,
+            progress=progress.update,
+            **limits,
+        )
+    if args.json:
+        print(result.model_dump_json(indent=2))
+    else:
+        Console(highlight=False, soft_wrap=True).print(render.debug(result, filename))
+    if result.status == "error":
+        print(f"ldb: {result.message}", file=sys.stderr)
+        return EXIT_INTERNAL
+    return EXIT_OK if result.status in ("passed", "fixed") else EXIT_FAILING
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.workers < 1:
+        raise InputError("--workers must be 1 or more")
+    logging.getLogger("ldb").setLevel(logging.DEBUG if args.verbose else logging.INFO)
+    uvicorn.run(
+        "api:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,  # ldb.access logs each request as one JSON line instead
+        log_config=_SERVICE_LOGGING,
+    )
+    return EXIT_OK
+
+
+_SERVICE_LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(name)s %(levelname)s %(message)s"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "loggers": {
+        "ldb": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}
 
 
 def _schema(args: argparse.Namespace) -> int:

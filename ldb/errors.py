@@ -4,7 +4,9 @@
     ├── InputError                  the caller gave something ldb cannot use  (exit 2)
     │   └── SourceSyntaxError       the program does not parse
     ├── InternalError               ldb itself failed                         (exit 3)
-    └── SandboxError                the sandbox cannot be set up here         (exit 3)
+    ├── SandboxError                the sandbox cannot be set up here         (exit 3)
+    └── ModelError                  the model could not be reached or failed  (exit 3)
+        └── UnusableReply           it answered, but nothing in it can be used
 
 Each class carries its CLI exit code, so the mapping lives in this one place.
 """
@@ -55,3 +57,23 @@ class SandboxError(LdbError):
     where it was asked for, or a service that would have to run programs unisolated."""
 
     exit_code = 3
+
+
+class ModelError(LdbError):
+    """The model could not answer: unreachable, an HTTP error after the retries, a timeout,
+    or a reply that is not a chat completion. `status` is the HTTP status, when there was one."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class UnusableReply(ModelError):
+    """The model answered, but its reply holds neither verdicts nor a program that can be
+    used; `raw` keeps the reply as it came."""
+
+    def __init__(self, message: str, *, raw: str) -> None:
+        super().__init__(message)
+        self.raw = raw

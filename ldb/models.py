@@ -215,3 +215,89 @@ class SandboxStatus(_Frozen):
     allow_unisolated: bool = Field(
         description="The service may run programs unisolated (LDB_ALLOW_UNISOLATED=1)."
     )
+
+
+Feedback = Literal["blocks", "simple", "explain"]
+"""What the model is shown of a failing run: the block-level trace (LDB's way), only the test
+result, or nothing but a request to explain the code line by line (Self-Debugging's two)."""
+
+Level = Literal["line", "block", "function"]
+"""The unit the trace is cut into for verdicts (LDB's granularities)."""
+
+
+class Verdict(_Frozen):
+    """A judgement of one part of the program in the failing run, mapped back to the CFG."""
+
+    function: str = Field(description="Qualified name of the function (`<module>` for its code).")
+    block: int | None = Field(
+        description="The block's id in that function's CFG; null: the function as a whole."
+    )
+    visit: int | None = Field(
+        default=None, description="Which visit of the block was judged (1 = its first)."
+    )
+    line: int | None = Field(default=None, description="The line judged, at the line level.")
+    correct: bool | None = Field(description="null: not judged (the reply said nothing of it).")
+    explanation: str
+    suspiciousness: float | None = Field(
+        default=None, description="The offline engine's score, 0 to 1 (Ochiai)."
+    )
+
+
+class Usage(_Frozen):
+    """Model tokens, as the server counted them."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class Iteration(_Frozen):
+    """One round of the loop: the program tested, what was found, and what changed."""
+
+    index: int = Field(description="0 for the first round.")
+    program: str = Field(description="The program this round tested.")
+    status: TraceStatus = Field(
+        description="How its tests went as a whole (`failed`, `syntax_error`, `timeout`, ...)."
+    )
+    message: str | None = Field(
+        default=None, description="Why the tests did not run through (a syntax error, ...)."
+    )
+    cases: list[CaseResult] = Field(description="Its test results.")
+    traced_case: int | None = Field(description="Index into `cases` of the case it traced.")
+    feedback: str | None = Field(
+        description="What the model was shown of the run (the trace summary), if anything."
+    )
+    verdicts: list[Verdict]
+    replies: list[str] = Field(description="The model's raw replies, in order.")
+    usage: Usage
+    edit: str | None = Field(
+        default=None, description="The offline engine's repair, in words (`line 4: ...`)."
+    )
+    diff: str | None = Field(
+        description="Unified diff from this round's program to the next; null: no repair."
+    )
+    seconds: float
+
+
+DebugStatus = Literal["passed", "fixed", "unfixed", "error"]
+
+
+class DebugResult(_Frozen):
+    """What `ldb debug` reports: the final program and every round that led to it."""
+
+    schema_version: int = SCHEMA_VERSION
+    status: DebugStatus = Field(
+        description="passed: the tests passed as given; fixed: they pass after repair; "
+        "unfixed: they still fail when the budget ended; error: the run could not go on."
+    )
+    message: str | None = Field(default=None, description="Why, when not passed or fixed.")
+    program: str = Field(description="The final program (the input when nothing was fixed).")
+    diff: str = Field(description="Unified diff from the input program to the final one.")
+    model: str = Field(description="`offline`, or the chat model's name.")
+    feedback: Feedback
+    level: Level
+    seed: int
+    iterations: list[Iteration]
+    usage: Usage
+    sandbox: Literal["bwrap", "unisolated"]
+    seconds: float

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import TracebackType
+from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
+from rich.status import Status
 from rich.syntax import Syntax
 from rich.text import Text
 
-from ldb.models import Block, Event, FunctionGraph, TraceResult
+from ldb import cfg
+from ldb.errors import SourceSyntaxError
+from ldb.harness.main import PROGRAM_FILENAME
+from ldb.models import Block, DebugResult, Event, FunctionGraph, Iteration, TraceResult, Verdict
 
 _SYNTAX = Syntax("", "python", theme="ansi_dark", background_color="default")
 
@@ -189,3 +195,153 @@ def _without_docstring(source: str) -> str:
             if end >= 0:
                 return source[end + 3 :].lstrip("\n") or source
     return source
+
+
+_DEBUG_STYLES = {
+    "passed": "bold green",
+    "fixed": "bold green",
+    "unfixed": "bold red",
+    "error": "bold red",
+}
+
+
+def debug(result: DebugResult, filename: str = "program.py") -> RenderableType:
+    """Each round: how the tests went, the verdicts (✗ the blocks blamed, with the evidence),
+    and the repair as a coloured diff; then the outcome."""
+    parts: list[RenderableType] = []
+    for iteration in result.iterations:
+        parts.extend(_iteration(iteration, filename))
+    outcome = Text.assemble((result.status.upper(), _DEBUG_STYLES[result.status]))
+    rounds = len(result.iterations)
+    outcome.append(f"  after {rounds} round{'s' * (rounds != 1)}")
+    if result.message and result.status not in ("passed", "fixed"):
+        outcome.append(f"  {result.message}", style="red")
+    usage = f", {result.usage.total_tokens} tokens" if result.usage.total_tokens else ""
+    outcome.append(f"   [{result.model}{usage}, {result.seconds:.1f} s]", style="dim")
+    parts.append(outcome)
+    if result.status == "fixed" and rounds > 1:
+        parts.append(Text("The whole change:", style="bold"))
+        parts.append(_diff(_named(result.diff, filename)))
+    return Group(*parts)
+
+
+def _iteration(iteration: Iteration, filename: str) -> list[RenderableType]:
+    passed = sum(case.status == "passed" for case in iteration.cases)
+    header = Text.assemble(
+        (f"Round {iteration.index + 1}", "bold"),
+        f"  {passed} of {len(iteration.cases)} cases pass",
+    )
+    parts: list[RenderableType] = [header]
+    if iteration.message and iteration.status != "failed":
+        parts.append(Text(f"  {iteration.status}: {iteration.message}", style="red"))
+    if iteration.traced_case is not None:
+        case = iteration.cases[iteration.traced_case]
+        parts.append(Text.assemble(("  ✗ ", "red"), case.test.splitlines()[0]))
+        if case.expected is not None:
+            parts.append(Text.assemble("      expected ", (case.expected, "green")))
+        if case.actual is not None:
+            parts.append(Text.assemble("      actual   ", (case.actual, "red")))
+        if case.error is not None and case.expected is None:
+            parts.append(Text(f"      {case.error.type}: {case.error.message}", style="red"))
+        elif case.error is None and case.expected is None:
+            parts.append(Text(f"      {case.status}", style="red"))
+    judged = [v for v in iteration.verdicts if v.correct is not None]
+    blocks = _blocks_of(iteration.program)
+    source = iteration.program.splitlines()
+    for verdict in sorted(judged, key=lambda v: v.correct is not False):
+        parts.extend(_verdict(verdict, blocks, source))
+    unknown = len(iteration.verdicts) - len(judged)
+    if unknown:
+        parts.append(Text(f"  ? {unknown} not judged", style="dim"))
+    if iteration.edit:
+        parts.append(Text.assemble(("  repair: ", "bold"), iteration.edit))
+    if iteration.diff:
+        parts.append(_diff(_named(iteration.diff, filename)))
+    parts.append(Text(""))
+    return parts
+
+
+def _blocks_of(program: str) -> dict[tuple[str, int], Block]:
+    try:
+        graphs = cfg.build(program, PROGRAM_FILENAME)
+    except SourceSyntaxError:
+        return {}
+    return {(graph.qualname, block.id): block for graph in graphs for block in graph.blocks}
+
+
+def _verdict(
+    verdict: Verdict, blocks: dict[tuple[str, int], Block], source: list[str]
+) -> list[Text]:
+    """`✗ line 11 in f (block 3, visit 1): return averages`, the explanation beneath."""
+    blamed = verdict.correct is False
+    mark, style = ("✗", "bold red") if blamed else ("✓", "green")
+    block = blocks.get((verdict.function, verdict.block)) if verdict.block is not None else None
+    lines = [verdict.line] if verdict.line is not None else block.lines if block else []
+    where = ""
+    if lines:
+        where = f"line {lines[0]}" if len(lines) == 1 else f"lines {lines[0]}-{lines[-1]}"
+        where += " in "
+    where += verdict.function
+    about = [f"block {verdict.block}"] if verdict.block is not None else []
+    about += [f"visit {verdict.visit}"] if verdict.visit else []
+    if about:
+        where += f" ({', '.join(about)})"
+    text = Text.assemble("  ", (mark, style), " ", (where, "bold" if blamed else "dim"))
+    statements = [source[n - 1].strip() for n in lines if 0 < n <= len(source)]
+    # A docstring says nothing about what the block does: its first statement after that.
+    shown = next((s for s in statements if not s.startswith(("'", '"'))), None)
+    if shown:
+        text.append(": ")
+        text.append(shown, style="" if blamed else "dim")
+    found = [text]
+    if verdict.explanation:
+        found.append(Text(f"      {verdict.explanation}", style="" if blamed else "dim"))
+    return found
+
+
+def _named(diff: str, filename: str) -> str:
+    """The diff's headers name the user's file (relative, as git shows it)."""
+    name = filename.lstrip("/")
+    return diff.replace("--- a/program.py", f"--- a/{name}", 1).replace(
+        "+++ b/program.py", f"+++ b/{name}", 1
+    )
+
+
+def _diff(diff: str) -> RenderableType:
+    return Syntax(diff.rstrip("\n"), "diff", theme="ansi_dark", background_color="default")
+
+
+class DebugProgress:
+    """A spinner on standard error saying which stage of which round the debugger is at."""
+
+    def __init__(self, console: Console, enabled: bool = True) -> None:
+        self.status: Status | None = None
+        if enabled and console.is_terminal:
+            self.status = console.status("running the tests")
+
+    def __enter__(self) -> DebugProgress:
+        if self.status is not None:
+            self.status.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+    def update(self, stage: str, details: dict[str, Any]) -> None:
+        if self.status is None:
+            return
+        round_number = int(details.get("iteration", 0)) + 1
+        words = {
+            "tests": "judging the blocks and searching for a repair",
+            "verdicts": "repairing",
+            "repair": "testing the repair",
+            "iteration": "testing the repair",
+        }.get(stage)
+        if words is not None:
+            self.status.update(f"round {round_number}: {words}")

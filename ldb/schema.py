@@ -6,11 +6,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ldb.models import SCHEMA_VERSION, BlocksReport, TraceResult
+from ldb.models import SCHEMA_VERSION, BlocksReport, DebugResult, TraceResult
 
 DOCUMENTS: dict[str, type[BaseModel]] = {
     "blocks": BlocksReport,
     "trace": TraceResult,
+    "debug": DebugResult,
 }
 """Each document ldb prints with `--json`, under the name `ldb schema NAME` takes."""
 

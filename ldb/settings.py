@@ -5,7 +5,15 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ldb.errors import InputError
@@ -73,6 +81,22 @@ class Settings(BaseSettings):
         "one, so their process limits do not add up.",
     )
 
+    model: str | None = Field(
+        default=None,
+        description="The debugging model when a call names none: `offline` (the embedded engine, "
+        "the default) or a chat model's name on the OpenAI-compatible server at base_url.",
+    )
+    base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("LDB_BASE_URL", "OPENAI_BASE_URL"),
+        description="The OpenAI-compatible server (default https://api.openai.com/v1).",
+    )
+    api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("LDB_API_KEY", "OPENAI_API_KEY"),
+        description="The model server's key; never logged or stored.",
+    )
+
     _limits: RunLimits = PrivateAttr()
 
     def model_post_init(self, context: Any) -> None:
@@ -88,6 +112,11 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The settings, read from the environment once (`cache_clear()` reads them again)."""
     return Settings()
+
+
+def default_model() -> str:
+    """The model a call that names none debugs with: `LDB_MODEL`, else `offline`."""
+    return get_settings().model or "offline"
 
 
 def run_limits(**overrides: Any) -> RunLimits:

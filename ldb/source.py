@@ -1,8 +1,10 @@
-"""Program text as `ast` sees it: its lines, and slices of them by (line, byte column)."""
+"""Program text as `ast` sees it: its lines, slices of them by (line, byte column), and the
+difference between two versions."""
 
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 import warnings
 
@@ -71,3 +73,11 @@ class SourceText:
     def indentation(self, lineno: int) -> str:
         line = self.line(lineno)
         return line[: len(line) - len(line.lstrip())]
+
+
+def unified_diff(before: str, after: str, name: str = "program.py") -> str:
+    """The change from one program to another as `diff -u` shows it ("" when none)."""
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{name}", f"b/{name}"
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)

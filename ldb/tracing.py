@@ -46,36 +46,71 @@ class _Where:
     sandbox: SandboxMode
 
 
+@dataclass(frozen=True)
+class CaseTrace:
+    """One case of a run with its own trace: what the offline engine compares across cases."""
+
+    case: CaseResult
+    events: list[Event]
+    visits: dict[tuple[str, int], int]
+    """Visits of each (function, block), at least up to the visit budget."""
+
+
 def trace(
     code: str,
     test: str | Sequence[str],
     *,
     entry_point: str | None = None,
     tracer: TracerName = "auto",
+    case: int | None = None,
     **limits: Any,
 ) -> TraceResult:
     """Run `test` against `code` under the block tracer and report every case.
 
     `test` is assert lines, a HumanEval `def check(candidate)`, pytest-style `test_*`
-    functions, or a list of assert strings. The traced case is the first failing one (or the
-    first, when all pass). Limits are the fields of `TraceLimits`.
+    functions, or a list of assert strings. The traced case is `case` (an index into the
+    cases) when given and run, else the first failing one (or the first, when all pass).
+    Limits are the fields of `TraceLimits`.
     """
+    return _trace(code, test, entry_point, tracer, limits, case, every_case=False)[0]
+
+
+def trace_cases(
+    code: str,
+    test: str | Sequence[str],
+    *,
+    entry_point: str | None = None,
+    tracer: TracerName = "auto",
+    **limits: Any,
+) -> tuple[TraceResult, list[CaseTrace]]:
+    """As `trace`, and the trace of every case that ran, from the same single run."""
+    return _trace(code, test, entry_point, tracer, limits, None, every_case=True)
+
+
+def _trace(
+    code: str,
+    test: str | Sequence[str],
+    entry_point: str | None,
+    tracer: TracerName,
+    limits: dict[str, Any],
+    chosen: int | None,
+    every_case: bool,
+) -> tuple[TraceResult, list[CaseTrace]]:
     settings = run_limits(**limits)
     where = _Where(_backend_name(tracer), sandbox.mode())
     try:
         graphs = cfg.build(code, PROGRAM_FILENAME)
     except SourceSyntaxError as error:
-        return _failed_to_start("syntax_error", str(error), where)
+        return _failed_to_start("syntax_error", str(error), where), []
     try:
         suite = test_cases.compile_suite(test)
     except test_cases.TestSyntaxError as error:
         position = [error.filename, error.error.lineno, error.error.offset]
         at = ":".join(str(part) for part in position if part is not None)
-        return _failed_to_start("test_syntax_error", f"{at}: {error.error.msg}", where)
+        return _failed_to_start("test_syntax_error", f"{at}: {error.error.msg}", where), []
     if not suite.cases:
-        return _failed_to_start(
-            "no_tests", "the test holds no assert and no test_* function", where
-        )
+        message = "the test holds no assert and no test_* function"
+        return _failed_to_start("no_tests", message, where), []
     if suite.uses_candidate and entry_point is None:
         entry_point = infer_entry_point(graphs, test)
     job = {
@@ -106,7 +141,7 @@ def trace(
         )
         memory_exceeded = box.memory_exceeded()
     tests = [text for text, _ in suite.cases]
-    return _result(run, tests, settings, where, memory_exceeded)
+    return _result(run, tests, settings, where, memory_exceeded, chosen, every_case)
 
 
 def _sandboxed(
@@ -179,7 +214,9 @@ def _result(
     limits: TraceLimits,
     where: _Where,
     memory_exceeded: bool,
-) -> TraceResult:
+    chosen: int | None,
+    every_case: bool,
+) -> tuple[TraceResult, list[CaseTrace]]:
     events: dict[int, list[dict[str, Any]]] = {}
     dropped_in_child: dict[int, int] = {}
     finished: dict[int, dict[str, Any]] = {}
@@ -241,6 +278,8 @@ def _result(
         first = next((c for c in cases if c.status != "passed"), None)
         status = "passed" if first is None else "timeout" if first.status == "timeout" else "failed"
     traced = _traced_case(cases, events, error)
+    if chosen is not None and error is None and 0 <= chosen < len(cases):
+        traced = chosen if cases[chosen].status != "not_run" else traced
     kept, dropped = _select(
         events.get(traced, []) if traced is not None else [],
         limits.max_events,
@@ -257,7 +296,7 @@ def _result(
             for function, block, count, complete in finished[traced]["visits"]
             for budget, exact in [_visit_count(count, complete, limits)]
         ]
-    return TraceResult(
+    result = TraceResult(
         status=status,
         message=message_text,
         tracer=where.backend,
@@ -271,6 +310,20 @@ def _result(
         stdout=run.stdout,
         seconds=round(run.seconds, 4),
     )
+    if not every_case:
+        return result, []
+    per_case = []
+    for index, case in enumerate(cases):
+        if index not in finished and case.status == "not_run":
+            continue
+        selected, _ = _select(events.get(index, []), limits.max_events, limits.max_trace_bytes)
+        counts = {
+            (function, block): count
+            for function, block, count, _ in finished.get(index, {}).get("visits", [])
+        }
+        case_events = [Event.model_validate(_event_fields(e)) for e in selected]
+        per_case.append(CaseTrace(case, case_events, counts))
+    return result, per_case
 
 
 def _visit_count(count: int, complete: bool, limits: TraceLimits) -> tuple[int, bool]:

@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import jsonschema
@@ -20,11 +21,23 @@ from tests.golden import GOLDEN, compare
 PROGRAMS = sorted(p for p in EXAMPLES.glob("*.py") if not p.name.endswith(("_api.py", "_test.py")))
 
 
-def ldb_command(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def ldb_command(
+    *args: str,
+    stdin: str | None = None,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     executable = shutil.which("ldb", path=str(Path(sys.executable).parent))
     command = [executable] if executable else [sys.executable, "-m", "ldb"]
     return subprocess.run(
-        [*command, *args], input=stdin, capture_output=True, text=True, timeout=60, check=False
+        [*command, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=cwd,
+        env=env,
     )
 
 

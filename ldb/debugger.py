@@ -1,0 +1,224 @@
+"""`ldb.debug`: the loop of testing, tracing, judging and repairing until the tests pass."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ldb import cfg
+from ldb.errors import InputError, SourceSyntaxError
+from ldb.harness.main import PROGRAM_FILENAME
+from ldb.llm.base import Usage as TokenUsage
+from ldb.models import (
+    DebugResult,
+    DebugStatus,
+    Feedback,
+    FunctionGraph,
+    Iteration,
+    Level,
+    TraceResult,
+    Usage,
+)
+from ldb.settings import run_limits
+from ldb.source import unified_diff
+from ldb.strategies import choose
+from ldb.strategy import Round, Step, Strategy
+from ldb.tracing import trace
+
+log = logging.getLogger("ldb.debug")
+
+Progress = Callable[[str, dict[str, Any]], None]
+"""Told of each stage as it happens: ("tests", ...), ("trace", ...) when a failing case was
+traced, ("verdicts", ...), ("repair", ...), ("iteration", ...), ("done", ...); for progress
+bars and the service's event streams. An exception it raises ends the run (a caller's way to
+cancel)."""
+
+_BAD_TEST = {
+    "test_syntax_error": "the test does not parse",
+    "no_tests": "the test holds no assert and no test_* function",
+    "no_entry_point": "the program has no function for the test to call",
+}
+
+
+def debug(
+    code: str,
+    test: str | Sequence[str],
+    *,
+    task: str | None = None,
+    entry_point: str | None = None,
+    model: str | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    max_iterations: int = 10,
+    feedback: Feedback = "blocks",
+    level: Level = "block",
+    seed: int = 0,
+    max_tokens: int | None = None,
+    strategy: Strategy | None = None,
+    progress: Progress | None = None,
+    **limits: Any,
+) -> DebugResult:
+    """Debug `code` until `test` passes or `max_iterations` rounds are spent.
+
+    `model` is `"offline"` (the embedded engine, needing no model), a chat model's name on
+    the OpenAI-compatible server at `base_url`, or None for `LDB_MODEL` (else offline).
+    Each round runs the tests, traces a failing case (chosen with `seed`), asks for verdicts
+    on its blocks and for a repair. `limits` are the fields of `TraceLimits`, for every run.
+    """
+    if max_iterations < 0:
+        raise InputError("max_iterations must be 0 or more")
+    run_limits(**limits)  # refuse a bad limit before any work
+    if strategy is None:
+        strategy = choose(
+            model,
+            base_url=base_url,
+            api_key=api_key,
+            feedback=feedback,
+            level=level,
+            seed=seed,
+            max_tokens=max_tokens,
+        )
+    return _Loop(code, test, task, entry_point, strategy, seed, limits, progress).run(
+        max_iterations, feedback, level
+    )
+
+
+class _Loop:
+    def __init__(
+        self,
+        code: str,
+        test: str | Sequence[str],
+        task: str | None,
+        entry_point: str | None,
+        strategy: Strategy,
+        seed: int,
+        limits: dict[str, Any],
+        progress: Progress | None,
+    ) -> None:
+        self.code = code
+        self.test = test if isinstance(test, str) else list(test)
+        self.task = task
+        self.entry_point = entry_point
+        self.strategy = strategy
+        self.seed = seed
+        self.random = random.Random(seed)
+        self.limits = limits
+        self.progress = progress or (lambda stage, details: None)
+        self.started = time.perf_counter()
+
+    def run(self, max_iterations: int, feedback: Feedback, level: Level) -> DebugResult:
+        program = self.code
+        iterations: list[Iteration] = []
+        usage = TokenUsage()
+        status: DebugStatus = "unfixed"
+        message: str | None = None
+        sandbox_mode: Any = "bwrap"
+        for index in range(max_iterations + 1):
+            result = self._test(program)
+            sandbox_mode = result.sandbox
+            self.progress("tests", {"iteration": index, "result": result})
+            if result.traced_case is not None and result.status != "passed":
+                self.progress("trace", {"iteration": index, "result": result})
+            if result.status == "passed":
+                status = "passed" if index == 0 else "fixed"
+                break
+            if result.status in _BAD_TEST:
+                words, why = _BAD_TEST[result.status], result.message or ""
+                raise InputError(why if why.startswith(words) else f"{words}: {why}")
+            if result.status == "sandbox_error":
+                status, message = "error", result.message
+                break
+            if index == max_iterations:
+                message = f"the tests still fail after {max_iterations} rounds"
+                break
+            round_started = time.perf_counter()
+            step = self.strategy.step(
+                Round(
+                    index,
+                    self.task,
+                    program,
+                    self.test,
+                    self.entry_point,
+                    result,
+                    _graphs(program),
+                    self.limits,
+                )
+            )
+            usage += step.usage
+            self.progress("verdicts", {"iteration": index, "verdicts": step.verdicts})
+            iterations.append(self._iteration(index, program, result, step, round_started))
+            if step.program is None:
+                message = step.message or "no repair was found"
+                status = "error" if step.failed else "unfixed"
+                break
+            self.progress("repair", {"iteration": index, "diff": iterations[-1].diff})
+            program = step.program
+            self.progress("iteration", {"iteration": index, "program": program})
+        debug_result = DebugResult(
+            status=status,
+            message=message,
+            program=program,
+            diff=unified_diff(self.code, program),
+            model=self.strategy.name,
+            feedback=feedback,
+            level=level,
+            seed=self.seed,
+            iterations=iterations,
+            usage=_usage(usage),
+            sandbox=sandbox_mode,
+            seconds=round(time.perf_counter() - self.started, 3),
+        )
+        log.info("debug %s after %d rounds", status, len(iterations))
+        self.progress("done", {"result": debug_result})
+        return debug_result
+
+    def _test(self, program: str) -> TraceResult:
+        """The tests on `program`, with a failing case chosen at random (by the seed) traced."""
+        result = trace(program, self.test, entry_point=self.entry_point, **self.limits)
+        failing = [i for i, case in enumerate(result.cases) if case.status != "passed"]
+        failing = [i for i in failing if result.cases[i].status != "not_run"]
+        if len(failing) > 1:
+            chosen = self.random.choice(failing)
+            if chosen != result.traced_case:
+                result = trace(
+                    program, self.test, entry_point=self.entry_point, case=chosen, **self.limits
+                )
+        return result
+
+    def _iteration(
+        self, index: int, program: str, result: TraceResult, step: Step, started: float
+    ) -> Iteration:
+        diff = unified_diff(program, step.program) if step.program is not None else None
+        return Iteration(
+            index=index,
+            program=program,
+            status=result.status,
+            message=result.message,
+            cases=result.cases,
+            traced_case=result.traced_case,
+            feedback=step.feedback,
+            verdicts=step.verdicts,
+            replies=step.replies,
+            usage=_usage(step.usage),
+            edit=step.edit,
+            diff=diff,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+
+
+def _graphs(program: str) -> list[FunctionGraph]:
+    try:
+        return cfg.build(program, PROGRAM_FILENAME)
+    except SourceSyntaxError:
+        return []
+
+
+def _usage(usage: TokenUsage) -> Usage:
+    return Usage(
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+        total_tokens=usage.total_tokens,
+    )
