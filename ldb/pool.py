@@ -14,22 +14,28 @@ from __future__ import annotations
 import array
 import atexit
 import contextlib
+import functools
 import itertools
 import json
 import os
+import queue
 import socket
 import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from concurrent.futures import Future
+from typing import IO, Any, TypeVar
 
 from ldb import sandbox
 from ldb.errors import SandboxError
 from ldb.runner import Child
 from ldb.settings import RunLimits, run_limits
 
+T = TypeVar("T")
+
 _KILLED = 128 + 9
+_SLOT_START_S = 10.0
 
 
 class _Connection:
@@ -41,6 +47,8 @@ class _Connection:
         self.runs: dict[int, _Run] = {}
         self.lock = threading.Lock()
         self.closed = threading.Event()
+        self.ready = threading.Event()
+        """A slot has said it serves (the zygote never says it)."""
         threading.Thread(target=self._listen, daemon=True, name=name).start()
 
     def send(self, message: dict[str, Any], fds: list[int] | None = None) -> None:
@@ -64,6 +72,9 @@ class _Connection:
                     orphan.finish(_KILLED)
                 return
             message = json.loads(data)
+            if "ready" in message:
+                self.ready.set()
+                continue
             with self.lock:
                 run = self.runs.pop(message["run"], None)
             if run is not None:
@@ -147,6 +158,11 @@ class _Slot:
             for fd in procs:
                 os.close(fd)
         self.connection = _Connection(ours, f"ldb-slot-{index}")
+        deadline = time.monotonic() + _SLOT_START_S
+        while not self.connection.ready.wait(0.01):
+            if self.connection.closed.is_set() or time.monotonic() > deadline:
+                self.close()
+                raise SandboxError(f"the pool's slot {index} did not start")
 
     def alive(self) -> bool:
         return not self.connection.closed.is_set() and self.zygote.alive()
@@ -279,7 +295,7 @@ class Pool:
         self._free.clear()
         if self._zygote is not None:
             self._zygote.close()
-        self._zygote = _Zygote()
+        self._zygote = _keeper().call(_Zygote)
 
     def close(self) -> None:
         with self._lock:
@@ -289,6 +305,35 @@ class Pool:
             for slot in self._free:
                 slot.close()
             self._free.clear()
+
+
+class _Keeper:
+    """A thread that lives as long as the process, for starting zygotes from. bwrap's
+    --die-with-parent is PR_SET_PDEATHSIG, which fires when the *thread* that started it ends;
+    the threads that ask for runs (a thread pool's, the service's workers) come and go, and
+    the zygote, with every run in it, must not go with them."""
+
+    def __init__(self) -> None:
+        self._calls: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
+        threading.Thread(target=self._serve, daemon=True, name="ldb-zygote-keeper").start()
+
+    def call(self, action: Callable[[], T]) -> T:
+        done: Future[T] = Future()
+        self._calls.put((action, done))
+        return done.result()
+
+    def _serve(self) -> None:
+        while True:
+            action, done = self._calls.get()
+            try:
+                done.set_result(action())
+            except BaseException as error:
+                done.set_exception(error)
+
+
+@functools.cache
+def _keeper() -> _Keeper:
+    return _Keeper()
 
 
 _RESULT_FD = 3

@@ -16,8 +16,10 @@ refused by the service unless LDB_ALLOW_UNISOLATED=1.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import itertools
+import logging
 import os
 import resource
 import shutil
@@ -36,6 +38,8 @@ from ldb.errors import SandboxError
 from ldb.models import SandboxStatus
 from ldb.runner import Child, spawn_process
 from ldb.settings import RunLimits, SandboxChoice, get_settings, run_limits
+
+log = logging.getLogger("ldb.sandbox")
 
 SandboxMode = Literal["bwrap", "unisolated"]
 
@@ -153,6 +157,13 @@ def unavailable_reason() -> str | None:
     return _why_unisolated[-1] if _why_unisolated else None
 
 
+def pooled(sandbox_mode: SandboxMode) -> bool:
+    """Whether runs fork from the pool's warm zygote: only as root. The zygote makes each run's
+    namespaces itself, and bwrap leaves it the capabilities for that only then; as another
+    user, inside bwrap's user namespace, it has none and every run would fail."""
+    return sandbox_mode == "bwrap" and get_settings().pool and os.geteuid() == 0
+
+
 def status() -> SandboxStatus:
     """How programs run here, and why not isolated when they are not."""
     settings = get_settings()
@@ -163,24 +174,57 @@ def status() -> SandboxStatus:
     return SandboxStatus(
         mode=sandbox_mode,
         reason=reason,
-        pool=sandbox_mode == "bwrap" and settings.pool,
+        pool=pooled(sandbox_mode),
         allow_unisolated=settings.allow_unisolated,
     )
 
 
 _uids = itertools.count()
-_UIDS = 1000  # from LDB_SANDBOX_UID_BASE up: the pool's slots take the first half
+_UID_BLOCK = 64  # uids of one process: its pool slots take the first half, cold runs the rest
+_UID_BLOCKS = 15  # blocks from LDB_SANDBOX_UID_BASE up
+_uid_blocks: dict[int, int] = {}  # pid -> the block that process holds
+_uid_block_lock = threading.Lock()
 
 
 def run_uid(slot: int | None = None) -> int:
     """The uid a run drops to as root (-1: none, ldb is not root): a pool slot's own, or the
-    next of those cold runs take turns with."""
+    next of those cold runs take turns with, from this process's own block of uids."""
     if os.geteuid() != 0:
         return -1
-    base = get_settings().sandbox_uid_base
+    first = get_settings().sandbox_uid_base + _uid_block() * _UID_BLOCK
+    half = _UID_BLOCK // 2
     if slot is not None:
-        return base + slot % (_UIDS // 2)
-    return base + _UIDS // 2 + next(_uids) % (_UIDS // 2)
+        return first + slot % half
+    return first + half + next(_uids) % half
+
+
+def _uid_block() -> int:
+    """This process's block of uids, held under an flock for its life: ldb processes at the
+    same time (the service's workers, a command beside them) never share a uid, whose process
+    limit would otherwise count both their runs' processes. With every block taken, processes
+    share one, and a warning says so."""
+    pid = os.getpid()
+    with _uid_block_lock:
+        if pid in _uid_blocks:
+            return _uid_blocks[pid]
+        folder = Path(tempfile.gettempdir()) / "ldb-uid-blocks"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        block = None
+        for candidate in range(_UID_BLOCKS):
+            handle = os.open(folder / f"{candidate}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(handle)
+                continue
+            os.set_inheritable(handle, False)
+            block = candidate  # the descriptor stays open: the lock lasts as long as we do
+            break
+        if block is None:
+            block = pid % _UID_BLOCKS
+            log.warning("every block of sandbox uids is taken: sharing block %d", block)
+        _uid_blocks[pid] = block
+        return block
 
 
 def prepare(limits: RunLimits, sandbox_mode: SandboxMode) -> Prepared:

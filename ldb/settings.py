@@ -76,9 +76,10 @@ class Settings(BaseSettings):
     sandbox_uid_base: int = Field(
         default=60000,
         ge=1000,
-        description="As root, runs drop to uids from this one to 999 above it (pool slots take "
-        "the first 500, cold runs take turns with the rest): runs at the same time never share "
-        "one, so their process limits do not add up.",
+        description="As root, runs drop to uids from this one to 959 above it: each ldb process "
+        "holds a block of 64 (its pool slots take the first 32, cold runs take turns with the "
+        "rest), so runs at the same time, in one process or several, do not share one and "
+        "their process limits do not add up.",
     )
 
     model: str | None = Field(

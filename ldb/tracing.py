@@ -27,7 +27,7 @@ from ldb.models import (
 )
 from ldb.runner import HarnessRun, run_harness
 from ldb.sandbox import SandboxMode
-from ldb.settings import RunLimits, get_settings, run_limits
+from ldb.settings import RunLimits, run_limits
 
 TracerName = Literal["auto", "monitoring", "settrace", "off"]
 _ROLES = {"statement": 0, "header": 1, "passive": 2}
@@ -148,7 +148,7 @@ def _sandboxed(
     limits: RunLimits, mode: SandboxMode
 ) -> AbstractContextManager[pool.Lease | sandbox.Prepared]:
     """Where one run happens: a slot of the warm pool, or a sandbox started cold."""
-    if mode == "bwrap" and get_settings().pool:
+    if sandbox.pooled(mode):
         return pool.shared().lease(limits)
     return sandbox.isolated(limits, mode)
 

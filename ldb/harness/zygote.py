@@ -103,6 +103,7 @@ def serve(control_fd: int, rebinds_json: str = "[]") -> None:
                 with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as adjust:
                     adjust.write("-1000")
                 runs = _Server(socket.socket(fileno=slot_socket), report_exits=True)
+                runs.control.send(b'{"ready": true}')
                 runs.serve(lambda server, run, fds: _start_run(libc, server, run, fds, rebinds))
             except BaseException as error:
                 os.write(2, f"ldb zygote: a slot failed: {error}\n".encode())
@@ -207,8 +208,10 @@ def _start_run(
         child = 0
 
         def kill_run(signum: int, frame: object) -> None:
+            # The run may have ended and been reaped already: then there is nothing to kill.
             if child:
-                os.kill(child, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGKILL)
 
         signal.signal(signal.SIGUSR1, kill_run)
         child = os.fork()

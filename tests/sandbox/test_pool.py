@@ -78,3 +78,32 @@ def test_a_run_whose_zygote_dies_ends_as_crashed(monkeypatch: pytest.MonkeyPatch
     assert result.status == "crashed"
     assert result.seconds < 10
     assert ldb.trace("def f():\n    return 1\n", "assert f() == 1").status == "passed"
+
+
+def test_only_root_forks_runs_from_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As another user the zygote, inside bwrap's user namespace, has no capability to make a
+    run's namespaces: every pooled run would crash, so runs start cold."""
+    monkeypatch.setenv("LDB_POOL", "1")
+    get_settings.cache_clear()
+    assert sandbox.pooled("bwrap") is (os.geteuid() == 0)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    assert sandbox.pooled("bwrap") is False
+    assert sandbox.status().pool is False
+
+
+def test_the_zygote_outlives_the_thread_that_started_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """bwrap's --die-with-parent follows the thread that started it: a pool started from a
+    thread pool's worker must not die when that worker ends."""
+    monkeypatch.setenv("LDB_POOL", "1")
+    get_settings.cache_clear()
+    pool.shared().close()
+    with ThreadPoolExecutor(2) as threads:
+        started = list(threads.map(lambda _: ldb.trace(PEEK, "assert peek('a') == 0"), range(2)))
+    assert [r.status for r in started] == ["failed", "failed"]
+    zygote = pool.shared()._zygote
+    assert zygote is not None
+    time.sleep(0.5)  # the workers have ended
+    assert zygote.alive()
+    after = [ldb.trace(PEEK, f"assert peek('b{i}') == 0") for i in range(3)]
+    assert [r.status for r in after] == ["failed"] * 3
+    assert pool.shared()._zygote is zygote
