@@ -48,6 +48,12 @@ class ChatStrategy:
     def name(self) -> str:
         return self.model.name
 
+    def close(self) -> None:
+        """Lets go of the model's connections, when it holds any."""
+        close = getattr(self.model, "close", None)
+        if callable(close):
+            close()
+
     def step(self, state: Round) -> Step:
         replies: list[str] = []
         before = self.used
@@ -81,7 +87,7 @@ class ChatStrategy:
                 request = prompt.simple(case)
             reply = self._ask(request, replies)
             program = self._retrying(
-                lambda text: parse_program(text, state.entry_point, state.program), reply, replies
+                lambda text: parse_program(text, state.defines, state.program), reply, replies
             )
         except UnusableReply as error:
             return self._step(verdicts, None, shown, replies, before, str(error))

@@ -26,7 +26,7 @@ from ldb.settings import run_limits
 from ldb.source import unified_diff
 from ldb.strategies import choose
 from ldb.strategy import Round, Step, Strategy
-from ldb.tracing import trace
+from ldb.tracing import infer_entry_point, trace
 
 log = logging.getLogger("ldb.debug")
 
@@ -71,6 +71,7 @@ def debug(
     if max_iterations < 0:
         raise InputError("max_iterations must be 0 or more")
     run_limits(**limits)  # refuse a bad limit before any work
+    owned = strategy is None
     if strategy is None:
         strategy = choose(
             model,
@@ -81,9 +82,14 @@ def debug(
             seed=seed,
             max_tokens=max_tokens,
         )
-    return _Loop(code, test, task, entry_point, strategy, seed, limits, progress).run(
-        max_iterations, feedback, level
-    )
+    try:
+        return _Loop(code, test, task, entry_point, strategy, seed, limits, progress).run(
+            max_iterations, feedback, level
+        )
+    finally:
+        close = getattr(strategy, "close", None)
+        if owned and callable(close):
+            close()
 
 
 class _Loop:
@@ -102,6 +108,7 @@ class _Loop:
         self.test = test if isinstance(test, str) else list(test)
         self.task = task
         self.entry_point = entry_point
+        self.defines = entry_point or _tested_function(code, self.test)
         self.strategy = strategy
         self.seed = seed
         self.random = random.Random(seed)
@@ -145,6 +152,7 @@ class _Loop:
                     result,
                     _graphs(program),
                     self.limits,
+                    self.defines,
                 )
             )
             usage += step.usage
@@ -207,6 +215,17 @@ class _Loop:
             diff=diff,
             seconds=round(time.perf_counter() - started, 3),
         )
+
+
+def _tested_function(code: str, test: str | Sequence[str]) -> str | None:
+    """The function the test is for, when the program and test say so plainly."""
+    graphs = _graphs(code)
+    if not graphs:
+        return None
+    try:
+        return infer_entry_point(graphs, test)
+    except InputError:
+        return None
 
 
 def _graphs(program: str) -> list[FunctionGraph]:

@@ -25,6 +25,9 @@ class Round:
     """The program's CFGs; empty when it does not parse."""
     limits: dict[str, Any] = field(default_factory=dict)
     """The caller's run limits, for every run the strategy makes."""
+    defines: str | None = None
+    """The function a repaired program must still define: the entry point, or the one the
+    test is plainly for; None when that cannot be told."""
 
 
 @dataclass(frozen=True)
