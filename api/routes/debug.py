@@ -1,0 +1,104 @@
+"""POST /debug and POST /debug/stream: the debug loop on a program, answered whole or as
+server-sent events, one per stage."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import anyio.to_thread
+from fastapi import APIRouter, Depends, Response
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+
+import ldb
+from api import work
+from api.deps import GateDep, SettingsDep, StoreDep
+from api.errors import RESPONSES, ErrorBody, Responses, ServiceError, describe
+from api.events import event
+from api.schemas import DebugRequest, DebugResponse
+
+router = APIRouter(tags=["debug"], responses=RESPONSES)
+
+_MORE: Responses = {
+    403: {"model": ErrorBody, "description": "base_url is not a model server the operator allows"},
+    502: {"model": ErrorBody, "description": "The model server failed"},
+    504: {"model": ErrorBody, "description": "The run took longer than the request budget"},
+}
+
+
+def _checked(request: DebugRequest, settings: SettingsDep) -> DebugRequest:
+    """The request, refused before a turn is taken and before any stream starts: a busy
+    service must not answer "retry" to what can never pass, nor a stream 200 to it."""
+    work.check_sizes(settings, code=request.code, test=request.test, task=request.task)
+    work.check_base_url(settings, request.base_url)
+    work.limits(request.limits)
+    return request
+
+
+Checked = Annotated[DebugRequest, Depends(_checked)]
+
+
+@router.post("/debug", responses=_MORE, response_model=DebugResponse)
+async def debug(
+    request: Checked, settings: SettingsDep, gate: GateDep, store: StoreDep
+) -> Response:
+    """Test, trace, judge each block, repair; again until the tests pass or
+    `max_iterations` rounds are spent. Stored, under the `id` returned."""
+    result = await gate.run(lambda: work.debug(request, settings))
+    body = result.model_dump_json()
+    result_id = await anyio.to_thread.run_sync(store.put_result, "debug", body)
+    return work.with_id(body, result_id)
+
+
+async def _turn(gate: GateDep, checked: Checked) -> AsyncIterator[None]:
+    """A turn taken as a dependency, held until the stream ends: a streaming route's body runs
+    only once the 200 has been sent, too late for a 503."""
+    async with gate.turn():
+        yield
+
+
+@router.post(
+    "/debug/stream",
+    response_class=EventSourceResponse,
+    responses=_MORE,
+    dependencies=[Depends(_turn)],
+)
+async def debug_stream(
+    request: Checked, settings: SettingsDep, store: StoreDep
+) -> AsyncIterator[ServerSentEvent]:
+    """The same run as server-sent events, in order: `tests` (each round's outcome),
+    `trace` (the failing case traced), `verdicts`, `repair` (its diff), `iteration` (a round
+    ended), then `done` with the whole result and its `id` — or `error` with
+    `{type, message}`."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+
+    def progress(stage: str, details: dict[str, Any]) -> None:
+        if stage != "done":
+            loop.call_soon_threadsafe(queue.put_nowait, (stage, event(stage, details)))
+
+    async def run() -> ldb.DebugResult:
+        return await anyio.to_thread.run_sync(lambda: work.debug(request, settings, progress))
+
+    task = asyncio.create_task(run())
+    sequence = 0
+    while not (task.done() and queue.empty()):
+        getter = asyncio.ensure_future(queue.get())
+        await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
+        if not getter.done():
+            getter.cancel()
+            continue
+        stage, data = getter.result()
+        sequence += 1
+        yield ServerSentEvent(event=stage, data=data, id=str(sequence))
+    try:
+        result = task.result()
+    except (ldb.LdbError, ServiceError) as error:
+        status, kind, message = describe(error)
+        data = {"type": kind, "message": message, "status": status}
+        yield ServerSentEvent(event="error", data=data, id=str(sequence + 1))
+        return
+    result_id = await anyio.to_thread.run_sync(store.put_result, "debug", result.model_dump_json())
+    body = DebugResponse(**result.model_dump(), id=result_id)
+    yield ServerSentEvent(event="done", data=body.model_dump(mode="json"), id=str(sequence + 1))

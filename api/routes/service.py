@@ -1,0 +1,36 @@
+"""GET /health and GET /version: whether the service is up, and how it stands."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+import ldb
+from api.deps import GateDep, StoreDep
+from api.schemas import Health, QueueState, Version
+
+public = APIRouter(tags=["service"])
+router = APIRouter(tags=["service"])
+
+
+@public.get("/health")
+def health(gate: GateDep, store: StoreDep) -> Health:
+    """Up; the version, how programs run (isolated or not), who can debug, and the load.
+    Needs no token, for load balancers and container health checks."""
+    counts = store.counts()
+    return Health(
+        version=ldb.__version__,
+        sandbox=ldb.sandbox_status(),
+        backends=sorted({"offline", ldb.default_model()}),
+        queue=QueueState(
+            active=gate.active,
+            waiting=gate.waiting,
+            limit=gate.concurrent,
+            jobs_queued=counts.get("queued", 0),
+            jobs_running=counts.get("running", 0),
+        ),
+    )
+
+
+@router.get("/version")
+def version() -> Version:
+    return Version(version=ldb.__version__)

@@ -1,0 +1,28 @@
+"""POST /trace: a test run in the sandbox under the block tracer."""
+
+from __future__ import annotations
+
+import anyio.to_thread
+from fastapi import APIRouter, Response
+
+from api import work
+from api.deps import GateDep, SettingsDep, StoreDep
+from api.errors import RESPONSES
+from api.schemas import TraceRequest, TraceResponse
+
+router = APIRouter(tags=["analysis"], responses=RESPONSES)
+
+
+@router.post("/trace", response_model=TraceResponse)
+async def trace(
+    request: TraceRequest, settings: SettingsDep, gate: GateDep, store: StoreDep
+) -> Response:
+    """Every test case's outcome, and the variable state after each basic block of the
+    first failing case; stored, under the `id` returned."""
+    # Refused before a turn: a busy service must not answer "retry" to what can never pass.
+    work.check_sizes(settings, code=request.code, test=request.test)
+    work.limits(request.limits)
+    result = await gate.run(lambda: work.trace(request, settings))
+    body = result.model_dump_json()
+    result_id = await anyio.to_thread.run_sync(store.put_result, "trace", body)
+    return work.with_id(body, result_id)

@@ -1,0 +1,132 @@
+"""The service's requests and responses: what clients send and get, as OpenAPI shows it."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic.fields import FieldInfo
+
+import ldb
+
+
+def _every_limit_optional() -> type[BaseModel]:
+    """`ldb.TraceLimits` with every field optional: a request names only what it changes."""
+    fields: dict[str, Any] = {
+        name: (info.annotation | None, FieldInfo.merge_field_infos(info, default=None))  # type: ignore[operator]
+        for name, info in ldb.TraceLimits.model_fields.items()
+    }
+    return create_model(
+        "Limits",
+        __config__=ConfigDict(extra="forbid"),
+        __doc__="Limits of each run, each at most the server's own; unset ones take the server's.",
+        **fields,
+    )
+
+
+Limits = _every_limit_optional()
+
+Test = str | list[str]
+_CODE = "The program: Python source defining the function under test."
+_TEST = "assert lines, a `def check(candidate)`, test_* functions, or a list of assert strings."
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BlocksRequest(_Request):
+    code: str = Field(description=_CODE)
+
+
+class TraceRequest(_Request):
+    code: str = Field(description=_CODE)
+    test: Test = Field(description=_TEST)
+    entry_point: str | None = Field(default=None, description="The function `candidate` is.")
+    limits: Limits | None = None  # type: ignore[valid-type]
+
+
+class DebugRequest(_Request):
+    code: str = Field(description=_CODE)
+    test: Test = Field(description="The visible test: " + _TEST)
+    task: str | None = Field(default=None, description="What the program must do.")
+    entry_point: str | None = Field(default=None, description="The function `candidate` is.")
+    model: str | None = Field(
+        default=None,
+        description="`offline` (ldb's engine) or a chat model's name; default: the server's.",
+    )
+    base_url: str | None = Field(
+        default=None,
+        description="The model's OpenAI-compatible server: one the operator allows "
+        "(LDB_ALLOWED_BASE_URLS); default: the server's.",
+    )
+    max_iterations: int = Field(default=10, ge=0, le=50)
+    feedback: ldb.Feedback = "blocks"
+    level: ldb.Level = "block"
+    seed: int = 0
+    max_tokens: int | None = Field(default=None, ge=1)
+    limits: Limits | None = None  # type: ignore[valid-type]
+
+
+class TraceResponse(ldb.TraceResult):
+    id: str = Field(description="Read it again at GET /results/{id}.")
+
+
+class DebugResponse(ldb.DebugResult):
+    id: str = Field(description="Read it again at GET /results/{id}.")
+
+
+class StoredResult(BaseModel):
+    id: str
+    kind: Literal["trace", "debug"]
+    created: float = Field(description="Unix time it was stored.")
+    result: ldb.TraceResult | ldb.DebugResult
+
+
+class JobRequest(_Request):
+    requests: list[DebugRequest] = Field(min_length=1, description="Debug requests, run in order.")
+
+
+class JobItem(BaseModel):
+    index: int
+    status: str = Field(description="The debug status, or `error`.")
+    result_id: str | None = Field(description="GET /results/{result_id}; null on an error.")
+    message: str | None
+
+
+class JobStatus(BaseModel):
+    id: str
+    state: Literal["queued", "running", "done", "cancelled"]
+    created: float
+    finished: float | None
+    total: int
+    done: int = Field(description="Requests finished so far.")
+    items: list[JobItem] = Field(description="The finished requests' outcomes, in order.")
+
+
+class JobCreated(BaseModel):
+    id: str
+    state: Literal["queued"] = "queued"
+    total: int
+
+
+class QueueState(BaseModel):
+    active: int = Field(description="Requests doing work now.")
+    waiting: int = Field(description="Requests waiting for a turn.")
+    limit: int = Field(description="Requests that may work at once.")
+    jobs_queued: int
+    jobs_running: int
+
+
+class Health(BaseModel):
+    """The service is up; which version, how it runs programs, and how loaded it is."""
+
+    status: Literal["ok"] = "ok"
+    version: str
+    sandbox: ldb.SandboxStatus
+    backends: list[str] = Field(description="Who can debug: offline, and the default model.")
+    queue: QueueState
+
+
+class Version(BaseModel):
+    version: str

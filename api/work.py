@@ -1,0 +1,116 @@
+"""A request's work, in a worker thread: its limits and model server checked against what the
+operator allows, the run done by ldb, within the request's time budget."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Response
+
+import ldb
+from api.errors import Forbidden, TimedOut, TooLarge
+from api.schemas import DebugRequest, TraceRequest
+from api.settings import ServiceSettings
+
+Progress = Callable[[str, dict[str, Any]], None]
+
+
+class Stopped(Exception):
+    """Raised from the progress hook to end a debug run early (cancelled, out of time, or the
+    service shutting down)."""
+
+
+def with_id(body: str, result_id: str) -> Response:
+    """A result's JSON (`body`, as stored) with its id in front, serialised once: a trace can
+    hold hundreds of events, and validating it again into a response model would cost more
+    than the HTTP around it."""
+    return Response(f'{{"id":"{result_id}",{body[1:]}', media_type="application/json")
+
+
+def check_sizes(settings: ServiceSettings, **texts: str | list[str] | None) -> None:
+    for name, text in texts.items():
+        parts = [text] if isinstance(text, str) else text or []
+        size = sum(len(part.encode()) for part in parts)
+        if size > settings.max_code_bytes:
+            raise TooLarge(f"{name} is {size} bytes, over this server's {settings.max_code_bytes}")
+
+
+def limits(given: Any) -> dict[str, Any]:
+    """The request's limits, each at most the server's own (a request may ask for less time
+    or memory, never more); validated by ldb."""
+    if given is None:
+        return {}
+    chosen: dict[str, Any] = given.model_dump(exclude_none=True)
+    ldb.trace_limits(**chosen)
+    defaults = ldb.trace_limits().model_dump()
+    for name, value in chosen.items():
+        ceiling = defaults[name]
+        if not isinstance(value, bool) and isinstance(value, int | float) and value > ceiling:
+            raise ldb.InputError(f"limit {name}: at most {ceiling} on this server")
+    return chosen
+
+
+def check_base_url(settings: ServiceSettings, base_url: str | None) -> None:
+    """A request may send its model calls only to servers the operator listed."""
+    if base_url is None:
+        return
+    wanted = base_url.rstrip("/")
+    for allowed in settings.allowed_base_urls:
+        if wanted == allowed or wanted.startswith(allowed + "/"):
+            return
+    raise Forbidden(
+        f"base_url {base_url!r} is not among this server's allowed model servers "
+        "(LDB_ALLOWED_BASE_URLS)"
+    )
+
+
+def trace(request: TraceRequest, settings: ServiceSettings) -> ldb.TraceResult:
+    check_sizes(settings, code=request.code, test=request.test)
+    return ldb.trace(
+        request.code, request.test, entry_point=request.entry_point, **limits(request.limits)
+    )
+
+
+def debug(
+    request: DebugRequest,
+    settings: ServiceSettings,
+    progress: Progress | None = None,
+    should_stop: Callable[[], str | None] | None = None,
+) -> ldb.DebugResult:
+    """The debug run; `should_stop` is asked at each stage and ends the run (raising
+    `Stopped` with its words) when it answers."""
+    check_sizes(settings, code=request.code, test=request.test, task=request.task)
+    check_base_url(settings, request.base_url)
+    run_limits = limits(request.limits)
+    deadline = time.monotonic() + settings.request_timeout_s
+
+    def hook(stage: str, details: dict[str, Any]) -> None:
+        if stage == "done":
+            if progress is not None:
+                progress(stage, details)
+            return
+        if time.monotonic() > deadline:
+            raise TimedOut(f"the debug run took over {settings.request_timeout_s:g} s")
+        why = should_stop() if should_stop is not None else None
+        if why is not None:
+            raise Stopped(why)
+        if progress is not None:
+            progress(stage, details)
+
+    return ldb.debug(
+        request.code,
+        request.test,
+        task=request.task,
+        entry_point=request.entry_point,
+        model=request.model,
+        base_url=request.base_url,
+        max_iterations=request.max_iterations,
+        feedback=request.feedback,
+        level=request.level,
+        seed=request.seed,
+        max_tokens=request.max_tokens,
+        progress=hook,
+        **run_limits,
+    )
