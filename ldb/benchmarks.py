@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ldb.errors import InputError
+from ldb.harness import asts
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
@@ -30,13 +31,13 @@ def assemble_program(prompt: str, solution: str) -> str:
     """A seed's solution completed with what the prompt had and it lacks: the prompt's imports
     and its helper functions (a model often answers with the entry function alone)."""
     try:
-        prompt_tree = ast.parse(prompt)
+        prompt_tree = asts.parse_module(prompt)
     except SyntaxError:
         return solution
     try:
         defined = {
             node.name
-            for node in ast.parse(solution).body
+            for node in asts.parse_module(solution).body
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
         }
     except SyntaxError:

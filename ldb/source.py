@@ -9,6 +9,7 @@ import re
 import warnings
 
 from ldb.errors import SourceSyntaxError
+from ldb.harness import asts
 
 # ast counts lines at \n, \r\n and \r only; str.splitlines() also breaks at form feeds and
 # other separators, which would shift every line number after them.
@@ -25,7 +26,7 @@ def parse(source: str, filename: str = "<string>") -> ast.Module:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return ast.parse(source, filename=filename)
+            return asts.parse_module(source, filename)
     except SyntaxError as error:
         raise SourceSyntaxError.from_syntax_error(error, filename) from None
     except ValueError as error:  # e.g. "source code string cannot contain null bytes"

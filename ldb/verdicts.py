@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ldb.errors import UnusableReply
+from ldb.harness import asts
 from ldb.models import Verdict
 from ldb.prompt import Label
 
@@ -155,7 +156,7 @@ def _truth(value: object) -> bool | None:
 
 def _parse(text: str) -> ast.Module | None:
     try:
-        return ast.parse(text)
+        return asts.parse_module(text)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
 

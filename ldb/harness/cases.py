@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from types import CodeType
 
+from . import asts
+
 ACTUAL = "__ldb_actual__"
 EXPECTED = "__ldb_expected__"
 FAIL = "__ldb_fail__"
@@ -108,7 +110,7 @@ def _compile_suite(test: str | tuple[str, ...]) -> CompiledSuite:
 
 
 def _compile(tree: ast.Module, filename: str) -> CodeType:
-    return compile(tree, filename, "exec", dont_inherit=True)
+    return asts.compile_tree(tree, filename)
 
 
 def split(test: str | Sequence[str]) -> Suite:
@@ -164,7 +166,7 @@ def _from_list(tests: list[str]) -> Suite:
 
 def _parse(source: str, filename: str) -> ast.Module:
     try:
-        return ast.parse(source, filename)
+        return asts.parse_module(source, filename)
     except SyntaxError as error:
         raise TestSyntaxError(error, filename) from None
     except ValueError as error:  # null bytes

@@ -10,6 +10,8 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ldb.harness import asts
+
 _Change = tuple[int, int, str]
 """Replace the program's characters `[start, end)` by the text."""
 _Node = ast.expr | ast.stmt
@@ -258,7 +260,7 @@ class _Source:
         with warnings.catch_warnings():
             # Warnings about the program (invalid escapes, `is` with a literal) are not ours.
             warnings.simplefilter("ignore")
-            self.tree = ast.parse(self.text)
+            self.tree = asts.parse_module(self.text)
         self.starts = [0, *(m.end() for m in _NEWLINE.finditer(self.text))]
         self._index(self.tree.body, self.tree, None)
         self.module_names = _definitions(self.tree.body)

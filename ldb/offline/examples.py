@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import ast
 import re
+
+from ldb.harness import asts
 
 _ARROWS = r"(?:==|➞|->|=>|→|should return|returns|gives)"
 
@@ -83,7 +84,7 @@ def _closing_paren(text: str, opening: int) -> int | None:
 
 def _parses(case: str, mode: str = "exec") -> bool:
     try:
-        ast.parse(case, mode=mode)
+        asts.parse(case, mode=mode)
     except (SyntaxError, ValueError):
         return False
     return True

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ldb.harness import asts
 from ldb.models import Event, FunctionGraph, Verdict
 from ldb.tracing import CaseTrace
 
@@ -180,7 +181,7 @@ def _weigh_states(
 def _returned_names(source: str) -> set[str]:
     """The variables a block's `return` statement reads."""
     try:
-        statements = ast.parse(source).body
+        statements = asts.parse_module(source).body
     except SyntaxError:
         return set()
     last = statements[-1] if statements else None

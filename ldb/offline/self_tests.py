@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from ldb.harness import asts
+
 _DEFINITIONS = (
     ast.Import,
     ast.ImportFrom,
@@ -32,7 +34,7 @@ def strip_self_tests(program: str) -> Stripped | None:
     loops, `if __name__ == "__main__":`), None when it has none or does not parse. A
     docstring, being only a string, stays."""
     try:
-        module = ast.parse(program)
+        module = asts.parse_module(program)
     except SyntaxError:
         return None
     removed = [
