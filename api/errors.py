@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -147,6 +148,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        if _client_left(error):
+            log.info("request %s: the client went away", request_id(request))
+            return error_response(request, 499, "client_closed", "the client went away")
         log.error("unexpected error: %r", error, exc_info=error)
         return error_response(request, 500, "internal", "the service failed on this request")
 
@@ -161,6 +165,13 @@ def describe(error: ldb.LdbError | ServiceError) -> tuple[int, str, str]:
         log.error("internal error: %s", error, exc_info=error)
         return 500, kind, "ldb failed on this request"
     return status, kind, str(error)
+
+
+def _client_left(error: BaseException) -> bool:
+    """A stream whose client disconnected fails with these, inside a task group's group."""
+    if isinstance(error, BaseExceptionGroup):
+        return all(_client_left(inner) for inner in error.exceptions)
+    return isinstance(error, anyio.BrokenResourceError | anyio.ClosedResourceError)
 
 
 def _first_problem(error: RequestValidationError) -> str:

@@ -4,6 +4,7 @@ server-sent events, one per stage."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -78,20 +79,32 @@ async def debug_stream(
         if stage != "done":
             loop.call_soon_threadsafe(queue.put_nowait, (stage, event(stage, details)))
 
+    gone = threading.Event()
+
+    def stop_reason() -> str | None:
+        return "the client went away" if gone.is_set() else None
+
     async def run() -> ldb.DebugResult:
-        return await anyio.to_thread.run_sync(lambda: work.debug(request, settings, progress))
+        return await anyio.to_thread.run_sync(
+            lambda: work.debug(request, settings, progress, stop_reason)
+        )
 
     task = asyncio.create_task(run())
     sequence = 0
-    while not (task.done() and queue.empty()):
-        getter = asyncio.ensure_future(queue.get())
-        await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
-        if not getter.done():
-            getter.cancel()
-            continue
-        stage, data = getter.result()
-        sequence += 1
-        yield ServerSentEvent(event=stage, data=data, id=str(sequence))
+    try:
+        while not (task.done() and queue.empty()):
+            getter = asyncio.ensure_future(queue.get())
+            await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
+            if not getter.done():
+                getter.cancel()
+                continue
+            stage, data = getter.result()
+            sequence += 1
+            yield ServerSentEvent(event=stage, data=data, id=str(sequence))
+    finally:
+        # A client that leaves ends the run at its next stage rather than at its last.
+        gone.set()
+        task.add_done_callback(_forget)
     try:
         result = task.result()
     except (ldb.LdbError, ServiceError) as error:
@@ -102,3 +115,9 @@ async def debug_stream(
     result_id = await anyio.to_thread.run_sync(store.put_result, "debug", result.model_dump_json())
     body = DebugResponse(**result.model_dump(), id=result_id)
     yield ServerSentEvent(event="done", data=body.model_dump(mode="json"), id=str(sequence + 1))
+
+
+def _forget(task: asyncio.Task[ldb.DebugResult]) -> None:
+    """The outcome of a run whose client left: read, so that asyncio does not report it."""
+    if not task.cancelled():
+        task.exception()

@@ -252,3 +252,39 @@ def test_a_stream_holds_its_turn_and_a_busy_service_refuses_one_with_503(
         streaming.join(timeout=60)
     assert [each.event for each in streamed] == ["tests", "done"]
     assert streamed[-1].data["status"] == "passed"
+
+
+SLOW = """\
+import time
+
+
+def total_after_first(xs):
+    time.sleep(0.3)
+    total = 0
+    for x in xs[2:]:
+        total += x
+    return total
+"""
+SLOW_TEST = [
+    "assert total_after_first([1, 2, 3]) == 5",
+    "assert total_after_first([4, 5]) == 5",
+    "assert total_after_first([7]) == 0",
+]
+
+
+def test_a_client_that_leaves_a_stream_frees_its_turn_quietly() -> None:
+    env = {"LDB_MAX_CONCURRENT": "1", "LDB_MAX_QUEUED": "0"}
+    with server.running(env) as service, httpx.Client(base_url=service.url, timeout=60) as http:
+        body = {"code": SLOW, "test": SLOW_TEST, "max_iterations": 10}
+        with http.stream("POST", "/debug/stream", json=body) as stream:
+            first = next(sse.parse(stream.iter_lines()))
+        assert first.event == "tests"
+        deadline = time.monotonic() + 45
+        while http.get("/health").json()["queue"]["active"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert http.get("/health").json()["queue"]["active"] == 0
+        assert http.post("/trace", json={"code": PROGRAM, "test": TEST}).status_code == 200
+    _, err = server.stop(service)
+    assert "unexpected error" not in err
+    assert "Task exception was never retrieved" not in err
+    assert "Traceback" not in err
