@@ -73,7 +73,7 @@ class ChatStrategy:
                 request: Message = {"role": "user", "content": f"{why}\n{prompt.REPAIR_REQUEST}"}
             elif self.feedback == "blocks" and state.result.events:
                 traced = prompt.verdict_request(
-                    state.result, state.graphs, self.level, self.trace_tokens
+                    state.result, state.graphs, self.level, self.trace_tokens, state.program
                 )
                 shown = traced.shown
                 reply = self._ask(traced.message, replies)

@@ -99,15 +99,16 @@ def verdict_request(
     graphs: Sequence[FunctionGraph],
     level: Level = "block",
     budget_tokens: int = 2500,
+    program: str | None = None,
 ) -> TracePrompt:
     """The failing case and its trace, cut by `level`, as many parts as `budget_tokens`
     allows: the first and the last, as LDB, since the run's start and the failure's lead-up
-    say most."""
+    say most. With the `program`, a function-level part shows the function as written."""
     case = result.cases[result.traced_case] if result.traced_case is not None else None
     header = "The code above fails the given unit test. Help me debug this.\n"
     if case is not None:
         header += failure(case) + "\n"
-    parts = _parts(result.events, graphs, level)
+    parts = _parts(result.events, graphs, level, program)
     chosen = _choose(parts, min(_MAX_PARTS[level], len(parts)), budget_tokens)
     shown_lines: list[str] = []
     labels: list[Label] = []
@@ -150,7 +151,10 @@ def trim(messages: Sequence[Message], budget_tokens: int, keep_first: int = 3) -
 
 
 def _parts(
-    events: Sequence[Event], graphs: Sequence[FunctionGraph], level: Level
+    events: Sequence[Event],
+    graphs: Sequence[FunctionGraph],
+    level: Level,
+    program: str | None = None,
 ) -> list[tuple[Label, str]]:
     """The trace cut into labelled parts: one per executed block (its code, then the state
     after it), per executed line, or per call of a function."""
@@ -180,12 +184,21 @@ def _parts(
             graph = by_name.get(first.function)
             if graph is None:
                 continue
-            source = "\n".join(b.source for b in graph.blocks if b.source)
+            source = _written(graph, program) or "\n".join(b.source for b in graph.blocks)
             text = (
                 f"# call with {_values(first.state)}\n{_code(source)}\n{_state(frame_events[-1])}"
             )
             parts.append((Label(first.function, None, None), text))
     return parts
+
+
+def _written(graph: FunctionGraph, program: str | None) -> str | None:
+    """The function's text as the program has it, indentation and all."""
+    ends = [b.end_line for b in graph.blocks if b.end_line is not None]
+    if program is None or not ends:
+        return None
+    lines = program.splitlines()[graph.start_line - 1 : max(ends)]
+    return textwrap.dedent("\n".join(lines))
 
 
 def _choose(parts: Sequence[tuple[Label, str]], most: int, budget_tokens: int) -> list[int]:

@@ -72,6 +72,9 @@ def test_line_and_function_levels() -> None:
     assert function.labels[0].block is None
     assert "# call with n = 30" in function.shown
     assert "while i < n:" in function.shown
+    written = prompt.verdict_request(result, graphs, "function", program=COUNT_UP)
+    assert "    def count_up(n):\n        total = 0" in written.shown
+    assert "        while i < n:\n            total += i\n" in written.shown
 
 
 def test_failure_words_for_errors() -> None:
