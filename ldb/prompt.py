@@ -69,6 +69,11 @@ def opening(task: str | None, program: str, *, translation: bool = False) -> lis
     ]
 
 
+def generation(task: str, *, translation: bool = False) -> list[Message]:
+    """A request for a first program (a seed), worded as the conversation's opening is."""
+    return opening(task, "", translation=translation)[:2]
+
+
 def failure(case: CaseResult) -> str:
     """The failing case as the model sees it: the test and what really happened."""
     if case.actual is not None:

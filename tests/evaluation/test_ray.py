@@ -1,0 +1,24 @@
+"""The same evaluation on Ray's local runtime as in local processes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ldb import datasets
+from ldb.evaluation import Options, run
+from ldb.executors import LocalExecutor, RayExecutor
+
+
+def test_ray_gives_what_local_processes_give(toy: tuple[Path, Path], tmp_path: Path) -> None:
+    folder, seeds = toy
+    problems = datasets.load("humaneval", data=folder, seeds=seeds)
+    options = Options(max_iterations=2)
+    outcomes = {}
+    for name, executor in (("local", LocalExecutor(2)), ("ray", RayExecutor(workers=2))):
+        try:
+            records = run(problems, options, tmp_path / f"{name}.jsonl", executor)
+            outcomes[name] = sorted((r.task_id, r.status, r.solved) for r in records)
+        finally:
+            executor.close()
+    assert outcomes["ray"] == outcomes["local"]
+    assert [status for _, status, _ in outcomes["ray"]] == ["passed", "fixed", "passed"]
