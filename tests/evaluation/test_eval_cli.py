@@ -26,12 +26,28 @@ def ldb(*arguments: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+# What a recorded model answers for each copy of Toy/1 (the others pass their visible tests
+# and are never debugged): a verdict, then the repair.
+REPLIES = [
+    {
+        "reply": '{"block": 1, "correct": false, "explanation": "skips the last"}',
+        "prompt_tokens": 50,
+    },
+    {"reply": "```python\ndef total(xs):\n    return sum(xs)\n```", "completion_tokens": 10},
+]
+
+
 def test_a_killed_run_resumes_without_losing_or_repeating_a_problem(tmp_path: Path) -> None:
+    """A recorded model, end to end: visible tests for debugging, the hidden one for the
+    score, a kill mid-run and a resume."""
     many = [{**p, "task_id": f"Toy/{n}-{i}"} for n, p in enumerate(PROBLEMS) for i in range(4)]
     seeds = write_dataset(tmp_path / "toy", many)
+    recording = tmp_path / "replies.jsonl"
+    recording.write_text("".join(json.dumps(reply) + "\n" for reply in REPLIES))
     out = tmp_path / "results.jsonl"
     command = [sys.executable, "-m", "ldb", "eval", "humaneval", "--data", str(tmp_path / "toy")]
     command += ["--seeds", str(seeds), "--workers", "1", "--out", str(out)]
+    command += ["--model", f"replay:{recording}"]
     process = subprocess.Popen(command, cwd=tmp_path, start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and (
@@ -71,6 +87,8 @@ def test_a_killed_run_resumes_without_losing_or_repeating_a_problem(tmp_path: Pa
         "--out",
         out,
         "--resume",
+        "--model",
+        f"replay:{recording}",
         cwd=tmp_path,
     )
     assert resumed.returncode == 0, resumed.stderr
@@ -79,12 +97,20 @@ def test_a_killed_run_resumes_without_losing_or_repeating_a_problem(tmp_path: Pa
     ]
     assert sorted(ids) == sorted(p["task_id"] for p in many)
     assert ids[: len(before)] == before
+    whole = [line for line in out.read_text().splitlines() if line.endswith("}")]
+    records = {r["task_id"]: r for r in map(json.loads, whole)}
+    for copy in range(4):
+        debugged = records[f"Toy/1-{copy}"]
+        assert (debugged["status"], debugged["solved"], debugged["tokens"]) == ("fixed", True, 60)
+        fooled = records[f"Toy/2-{copy}"]  # passes what the debugger sees, fails the hidden
+        assert (fooled["status"], fooled["solved"], fooled["tokens"]) == ("passed", False, 0)
 
     shown = ldb("report", out, "--plot", tmp_path / "rounds.png", cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert f"| problems | {len(many)} |" in shown.stdout
     assert "| pass@1, seeds | 33.3% (4/12) |" in shown.stdout
     assert "| pass@1, after debugging | 66.7% (8/12) |" in shown.stdout
+    assert "| tokens per problem | 20 |" in shown.stdout
     assert (tmp_path / "rounds.png").exists()
 
 
