@@ -1,0 +1,155 @@
+"""Where each block of a control-flow graph goes on a page: a layered (Sugiyama) drawing by
+grandalf, with boxes sized to their source and edges routed around the layers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from grandalf.graphs import Edge as GEdge
+from grandalf.graphs import Graph, Vertex
+from grandalf.layouts import SugiyamaLayout
+
+from ldb.models import EdgeKind, FunctionGraph
+
+CHAR_WIDTH = 7.4
+"""Width of one character of the viewer's monospace font, in pixels."""
+LINE_HEIGHT = 16.0
+PADDING = 8.0
+GAP = 40.0
+"""Space between components laid side by side (unreachable blocks form their own)."""
+
+
+@dataclass(frozen=True)
+class Box:
+    block: int
+    x: float
+    """Left edge."""
+    y: float
+    """Top edge."""
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class Route:
+    source: int
+    target: int
+    kind: EdgeKind
+    points: list[tuple[float, float]]
+    """From the source box's bottom to the target box's top, bends between."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    function: str
+    width: float
+    height: float
+    boxes: list[Box]
+    routes: list[Route]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "function": self.function,
+            "width": round(self.width, 1),
+            "height": round(self.height, 1),
+            "boxes": [
+                {k: round(v, 1) if isinstance(v, float) else v for k, v in vars(box).items()}
+                for box in self.boxes
+            ],
+            "routes": [
+                {
+                    "source": r.source,
+                    "target": r.target,
+                    "kind": r.kind,
+                    "points": [[round(x, 1), round(y, 1)] for x, y in r.points],
+                }
+                for r in self.routes
+            ],
+        }
+
+
+@dataclass
+class _View:
+    """What grandalf reads (w, h) and writes (xy) for a vertex."""
+
+    w: float
+    h: float
+    xy: tuple[float, float] = (0.0, 0.0)
+
+
+@dataclass
+class _EdgeView:
+    points: list[tuple[float, float]] = field(default_factory=list)
+
+    def setpath(self, points: list[tuple[float, float]]) -> None:
+        self.points = [(float(x), float(y)) for x, y in points]
+
+
+def size(source: str) -> tuple[float, float]:
+    """A box's width and height for a block's source, with a header line for its id."""
+    lines = source.splitlines() or [""]
+    widest = max(12, *(len(line) for line in lines))
+    return widest * CHAR_WIDTH + 2 * PADDING, (len(lines) + 1) * LINE_HEIGHT + PADDING
+
+
+def layout(graph: FunctionGraph) -> Layout:
+    """The graph drawn top to bottom from its entry, loops' back edges going up; each
+    connected part laid out on its own, left to right."""
+    vertices = {}
+    for block in graph.blocks:
+        width, height = size(block.source)
+        vertex = Vertex(block.id)
+        vertex.view = _View(width, height)
+        vertices[block.id] = vertex
+    edges = []
+    kinds: dict[tuple[int, int], EdgeKind] = {}
+    for block in graph.blocks:
+        for successor in block.successors:
+            if successor.id == block.id or (block.id, successor.id) in kinds:
+                kinds.setdefault((block.id, successor.id), successor.kind)
+                continue
+            edge = GEdge(vertices[block.id], vertices[successor.id])
+            edge.view = _EdgeView()
+            edges.append(edge)
+            kinds[(block.id, successor.id)] = successor.kind
+    whole = Graph(list(vertices.values()), edges)
+    boxes: dict[int, Box] = {}
+    routes: list[Route] = []
+    left = 0.0
+    for component in whole.C:
+        sugiyama = SugiyamaLayout(component)
+        sugiyama.xspace, sugiyama.yspace = 24, 36
+        entry = vertices.get(graph.entry)
+        roots = [entry] if entry is not None and entry in component.sV else None
+        sugiyama.init_all(roots=roots)
+        sugiyama.draw(3)
+        placed = list(component.sV)
+        low_x = min(v.view.xy[0] - v.view.w / 2 for v in placed)
+        low_y = min(v.view.xy[1] - v.view.h / 2 for v in placed)
+        shift_x, shift_y = left - low_x, -low_y
+        for vertex in placed:
+            view = vertex.view
+            x = view.xy[0] - view.w / 2 + shift_x
+            y = view.xy[1] - view.h / 2 + shift_y
+            boxes[vertex.data] = Box(vertex.data, x, y, view.w, view.h)
+        for edge in component.sE:
+            points = [(x + shift_x, y + shift_y) for x, y in edge.view.points]
+            source, target = edge.v[0].data, edge.v[1].data
+            routes.append(Route(source, target, kinds[(source, target)], points))
+        left = max(box.x + box.width for box in boxes.values()) + GAP
+    for (source, target), kind in kinds.items():
+        if source == target:  # a loop onto itself: out of the box's right side and back
+            box = boxes[source]
+            right, top = box.x + box.width, box.y
+            points = [
+                (right, top + box.height * 0.7),
+                (right + 18, top + box.height * 0.7),
+                (right + 18, top + box.height * 0.3),
+                (right, top + box.height * 0.3),
+            ]
+            routes.append(Route(source, target, kind, points))
+    width = max((b.x + b.width for b in boxes.values()), default=0.0) + 24
+    height = max((b.y + b.height for b in boxes.values()), default=0.0)
+    ordered = [boxes[block.id] for block in graph.blocks]
+    return Layout(graph.qualname, width, height, ordered, routes)
