@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 
 import ldb
-from ldb import cfg, render
+from ldb import cfg, render, viewer
 from ldb.datasets import DATASETS
 from ldb.errors import InputError, LdbError
 from ldb.harness.main import PROGRAM_FILENAME
@@ -116,6 +116,9 @@ def _parser() -> argparse.ArgumentParser:
         "--exact-counts", action="store_true", help="count every visit past the budget"
     )
     tracing.add_argument("--max-events", type=int, metavar="N", help="events kept in the trace")
+    tracing.add_argument(
+        "--html", type=Path, metavar="FILE", help="also write the trace viewer, one HTML file"
+    )
     tracing.set_defaults(run=_trace)
 
     debugging = commands.add_parser(
@@ -149,6 +152,13 @@ def _parser() -> argparse.ArgumentParser:
     _debugging_options(debugging)
     debugging.add_argument(
         "--json", action="store_true", help="print JSON (see `ldb schema debug`)"
+    )
+    debugging.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="also write the trace viewer, one HTML file: each round's graphs, trace, verdicts "
+        "and repair",
     )
     debugging.set_defaults(run=_debug)
 
@@ -321,12 +331,25 @@ def _trace(args: argparse.Namespace) -> int:
     if result.status in _BAD_INPUT:
         message = result.message or result.status.replace("_", " ")
         raise InputError(message.replace(PROGRAM_FILENAME, filename, 1))
+    if args.html is not None:
+        _write_html(
+            args.html,
+            viewer.trace_views(source, result),
+            {"title": f"ldb trace {filename}", "line": f"{result.status} ({result.tracer})"},
+        )
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
         graphs = cfg.build(source, filename)
         Console(highlight=False, soft_wrap=True).print(render.trace(result, graphs))
     return EXIT_OK if result.status == "passed" else EXIT_FAILING
+
+
+def _write_html(path: Path, views: list[dict[str, object]], summary: dict[str, object]) -> None:
+    try:
+        path.write_text(viewer.page(views, summary), encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"{path}: {error.strerror}") from None
 
 
 def _debug(args: argparse.Namespace) -> int:
@@ -350,6 +373,20 @@ def _debug(args: argparse.Namespace) -> int:
             max_tokens=args.max_tokens,
             progress=progress.update,
             **limits,
+        )
+    if args.html is not None:
+        # Each round's failing case traced again, for the states the viewer steps through.
+        traces = [
+            ldb.trace(it.program, test, entry_point=args.entry_point, case=it.traced_case, **limits)
+            for it in result.iterations
+        ]
+        traces.append(ldb.trace(result.program, test, entry_point=args.entry_point, **limits))
+        rounds = len(result.iterations)
+        line = f"{result.status} after {rounds} round{'s' * (rounds != 1)} ({result.model})"
+        _write_html(
+            args.html,
+            viewer.debug_views(result, traces),
+            {"title": f"ldb debug {filename}", "line": line},
         )
     if args.json:
         print(result.model_dump_json(indent=2))

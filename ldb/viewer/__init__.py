@@ -1,0 +1,90 @@
+"""The trace viewer: one self-contained HTML page (no network, no CDN) that draws each
+function's control-flow graph, the path a test took, the states step by step, and the
+debugger's verdicts and repairs."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any
+
+from ldb import cfg
+from ldb.errors import SourceSyntaxError
+from ldb.harness.main import PROGRAM_FILENAME
+from ldb.layout import layout
+from ldb.models import DebugResult, FunctionGraph, TraceResult, Verdict
+
+_ASSETS = resources.files(__name__)
+
+
+def asset(name: str) -> str:
+    """A static file of the viewer (`viewer.js`, `viewer.css`, `index.html`)."""
+    return (_ASSETS / name).read_text(encoding="utf-8")
+
+
+def view(
+    title: str,
+    program: str,
+    trace: TraceResult | None,
+    verdicts: Sequence[Verdict] = (),
+    diff: str | None = None,
+    edit: str | None = None,
+) -> dict[str, Any]:
+    """What the page shows for one program: its graphs laid out, its trace, its verdicts."""
+    try:
+        graphs: list[FunctionGraph] = cfg.build(program, PROGRAM_FILENAME)
+    except SourceSyntaxError:
+        graphs = []
+    return {
+        "title": title,
+        "program": program,
+        "graphs": [
+            {**graph.model_dump(mode="json"), "layout": layout(graph).to_json()}
+            for graph in graphs
+            if graph.qualname != "<module>" or len(graphs) == 1
+        ],
+        "trace": trace.model_dump(mode="json", by_alias=True) if trace is not None else None,
+        "verdicts": [verdict.model_dump(mode="json") for verdict in verdicts],
+        "diff": diff,
+        "edit": edit,
+    }
+
+
+def trace_views(program: str, result: TraceResult) -> list[dict[str, Any]]:
+    return [view("Trace", program, result)]
+
+
+def debug_views(result: DebugResult, traces: Sequence[TraceResult | None]) -> list[dict[str, Any]]:
+    """A view per round (its program, the trace of its failing case, verdicts and repair),
+    then the final program's."""
+    views = [
+        view(
+            f"Round {iteration.index + 1}",
+            iteration.program,
+            traced,
+            iteration.verdicts,
+            iteration.diff,
+            iteration.edit,
+        )
+        for iteration, traced in zip(result.iterations, traces, strict=False)
+    ]
+    final = traces[len(result.iterations)] if len(traces) > len(result.iterations) else None
+    views.append(view(f"Final ({result.status})", result.program, final))
+    return views
+
+
+def page(views: list[dict[str, Any]], summary: dict[str, Any]) -> str:
+    """The whole page in one file: styles, script and data inline."""
+    data = json.dumps({"views": views, "summary": summary}, separators=(",", ":"))
+    # `</` would end the script element early; JSON allows escaping the slash.
+    data = data.replace("</", "<\\/")
+    title = html.escape(str(summary.get("title", "ldb")))
+    return (
+        asset("index.html")
+        .replace("{{title}}", title)
+        .replace("/*{{css}}*/", asset("viewer.css"))
+        .replace("/*{{data}}*/null", data)
+        .replace("/*{{js}}*/", asset("viewer.js"))
+    )

@@ -1,0 +1,248 @@
+// ldb's trace viewer: draws the data the page carries (or a result it is given) with no
+// library and no network. One view per program: its graphs, its trace, its verdicts.
+"use strict";
+
+(function () {
+  const SVG = "http://www.w3.org/2000/svg";
+  const LINE = 16, PAD = 8;
+  const page = { data: null, view: 0, step: 0, events: [] };
+
+  function el(tag, attrs, text) {
+    const node = tag.startsWith("svg:")
+      ? document.createElementNS(SVG, tag.slice(4))
+      : document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function verdictOf(view, fn, block) {
+    return view.verdicts.find((v) => v.function === fn && v.block === block && v.correct !== null)
+      || view.verdicts.find((v) => v.function === fn && v.block === null && v.correct !== null);
+  }
+
+  function visitCounts(trace) {
+    const blocks = new Map(), edges = new Map(), last = new Map();
+    for (const e of (trace && trace.events) || []) {
+      if (e.block === null) continue;
+      const key = e.function + ":" + e.block;
+      blocks.set(key, (blocks.get(key) || 0) + 1);
+      const before = last.get(e.frame);
+      if (before !== undefined) {
+        const edge = e.function + ":" + before + ">" + e.block;
+        edges.set(edge, (edges.get(edge) || 0) + 1);
+      }
+      last.set(e.frame, e.block);
+    }
+    for (const v of (trace && trace.visits) || []) {
+      const key = v.function + ":" + v.block;
+      blocks.set(key, Math.max(blocks.get(key) || 0, v.visits));
+    }
+    return { blocks, edges };
+  }
+
+  function drawGraph(view, graph, counts) {
+    const lay = graph.layout;
+    const figure = el("figure", { "data-function": graph.qualname });
+    figure.appendChild(el("h3", {}, graph.qualname + "  (line " + graph.start_line + ")"));
+    const svg = el("svg:svg", {
+      width: lay.width, height: lay.height + 4, viewBox: "0 0 " + lay.width + " " + (lay.height + 4),
+      role: "img", "aria-label": "control-flow graph of " + graph.qualname,
+    });
+    const defs = el("svg:defs");
+    const marker = el("svg:marker", {
+      id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7,
+      orient: "auto-start-reverse",
+    });
+    marker.appendChild(el("svg:path", { d: "M 0 0 L 10 5 L 0 10 z", fill: "#8b93a1" }));
+    defs.appendChild(marker);
+    svg.appendChild(defs);
+    for (const route of lay.routes) {
+      const taken = counts.edges.get(graph.qualname + ":" + route.source + ">" + route.target);
+      const points = route.points.map((p) => p.join(",")).join(" ");
+      const line = el("svg:polyline", {
+        points, class: "edge " + route.kind + (taken ? " taken" : ""), "marker-end": "url(#arrow)",
+        "data-edge": route.source + ">" + route.target,
+      });
+      line.appendChild(el("svg:title", {}, route.kind + (taken ? ", taken " + taken + "×" : "")));
+      svg.appendChild(line);
+      if (taken) {
+        const [x, y] = route.points[Math.floor(route.points.length / 2)];
+        svg.appendChild(el("svg:text", { x: x + 3, y: y - 2, class: "edge-count" }, taken + "×"));
+      }
+    }
+    const blocks = new Map(graph.blocks.map((b) => [b.id, b]));
+    for (const box of lay.boxes) {
+      const block = blocks.get(box.block);
+      const visits = counts.blocks.get(graph.qualname + ":" + box.block) || 0;
+      const verdict = verdictOf(view, graph.qualname, box.block);
+      const classes = ["block"];
+      if (visits) classes.push("ran");
+      if (verdict) classes.push(verdict.correct ? "correct" : "incorrect");
+      const group = el("svg:g", {
+        class: classes.join(" "), tabindex: 0, "data-block": box.block,
+        "data-function": graph.qualname, transform: "translate(" + box.x + "," + box.y + ")",
+      });
+      group.appendChild(el("svg:rect", { width: box.width, height: box.height, rx: 4 }));
+      const lines = block.lines.length
+        ? "lines " + block.lines[0] + (block.end_line > block.lines[0] ? "-" + block.end_line : "")
+        : "exit";
+      group.appendChild(el("svg:text", { x: PAD, y: LINE, class: "head" }, "[" + box.block + "] " + lines));
+      if (visits) {
+        group.appendChild(el("svg:text", {
+          x: box.width - PAD, y: LINE, class: "visits", "text-anchor": "end",
+        }, visits + "×"));
+      }
+      block.source.split("\n").forEach((text, i) => {
+        group.appendChild(el("svg:text", { x: PAD, y: LINE * (i + 2) }, text));
+      });
+      const title = verdict ? (verdict.correct ? "✓ " : "✗ ") + verdict.explanation : "not judged";
+      group.appendChild(el("svg:title", {}, title));
+      group.addEventListener("click", () => showVerdict(view, graph.qualname, box.block));
+      group.addEventListener("keydown", (event) => {
+        if (event.key === "Enter") showVerdict(view, graph.qualname, box.block);
+      });
+      svg.appendChild(group);
+    }
+    figure.appendChild(svg);
+    return figure;
+  }
+
+  function showVerdict(view, fn, blockId) {
+    const box = document.getElementById("verdict");
+    box.replaceChildren(el("h2", {}, "Block " + blockId + " of " + fn));
+    const verdict = verdictOf(view, fn, blockId);
+    if (!verdict) {
+      box.appendChild(el("p", {}, "Not judged."));
+      return;
+    }
+    box.appendChild(el("p", { class: verdict.correct ? "good" : "bad" },
+      verdict.correct ? "✓ correct" : "✗ incorrect"));
+    box.appendChild(el("p", {}, verdict.explanation));
+  }
+
+  function showCase(trace) {
+    const box = document.getElementById("case");
+    box.replaceChildren();
+    if (!trace) return;
+    const passed = trace.cases.filter((c) => c.status === "passed").length;
+    box.appendChild(el("div", {}, trace.status + ": " + passed + " of " + trace.cases.length + " cases pass"));
+    if (trace.traced_case === null) return;
+    const c = trace.cases[trace.traced_case];
+    box.appendChild(el("div", {}, (c.status === "passed" ? "✓ " : "✗ ") + c.test));
+    if (c.expected !== null) box.appendChild(el("div", { class: "expected" }, "expected " + c.expected));
+    if (c.actual !== null) box.appendChild(el("div", { class: "actual" }, "actual   " + c.actual));
+    if (c.error && c.expected === null) {
+      box.appendChild(el("div", { class: "actual" }, c.error.type + ": " + c.error.message));
+    }
+  }
+
+  function showRepair(view) {
+    const box = document.getElementById("repair");
+    box.replaceChildren();
+    if (!view.diff) return;
+    box.appendChild(el("h2", {}, "Repair"));
+    if (view.edit) box.appendChild(el("p", {}, view.edit));
+    const pre = el("pre", { class: "diff" });
+    for (const line of view.diff.split("\n")) {
+      const kind = line.startsWith("+") && !line.startsWith("+++") ? "add"
+        : line.startsWith("-") && !line.startsWith("---") ? "del" : "";
+      pre.appendChild(el("span", { class: kind }, line + "\n"));
+    }
+    box.appendChild(pre);
+  }
+
+  function stateAt(index) {
+    const event = page.events[index];
+    const previous = index > 0 ? page.events[index - 1] : null;
+    const body = document.querySelector("#state tbody");
+    body.replaceChildren();
+    if (!event) return;
+    for (const [name, value] of Object.entries(event.state)) {
+      const changed = !previous || previous.frame !== event.frame || previous.state[name] !== value;
+      const row = el("tr", { class: changed ? "changed" : "" });
+      row.appendChild(el("td", {}, name));
+      row.appendChild(el("td", {}, value));
+      body.appendChild(row);
+    }
+    if (event.return !== undefined) {
+      const row = el("tr", { class: "changed" });
+      row.appendChild(el("td", {}, "returns"));
+      row.appendChild(el("td", {}, event.return));
+      body.appendChild(row);
+    }
+    if (event.exception !== undefined) {
+      const row = el("tr", { class: "changed" });
+      row.appendChild(el("td", {}, "raises"));
+      row.appendChild(el("td", {}, event.exception));
+      body.appendChild(row);
+    }
+    const frames = new Map();
+    for (const e of page.events.slice(0, index + 1)) frames.set(e.frame, e);
+    const stack = document.getElementById("stack");
+    stack.replaceChildren();
+    let frame = event;
+    while (frame) {
+      stack.appendChild(el("li", {}, frame.function + (frame.block === null ? " (called)" : " [" + frame.block + "]")));
+      frame = frame.parent_frame === null ? null : frames.get(frame.parent_frame);
+    }
+    document.querySelectorAll(".block.current").forEach((n) => n.classList.remove("current"));
+    if (event.block !== null) {
+      const selector = '.block[data-function="' + CSS.escape(event.function) + '"][data-block="' + event.block + '"]';
+      const node = document.querySelector(selector);
+      if (node) node.classList.add("current");
+    }
+    document.getElementById("position").textContent =
+      "step " + (index + 1) + " of " + page.events.length +
+      " · " + event.function + (event.block === null ? " called" : " block " + event.block + " #" + event.visit);
+  }
+
+  function go(index) {
+    if (!page.events.length) return;
+    page.step = Math.max(0, Math.min(page.events.length - 1, index));
+    document.getElementById("step").value = page.step;
+    stateAt(page.step);
+  }
+
+  function showView(index) {
+    const view = page.data.views[index];
+    page.view = index;
+    page.events = (view.trace && view.trace.events) || [];
+    document.querySelectorAll("#views button").forEach((b, i) => b.setAttribute("aria-current", i === index));
+    const counts = visitCounts(view.trace);
+    const graphs = document.getElementById("graphs");
+    graphs.replaceChildren(...view.graphs.map((g) => drawGraph(view, g, counts)));
+    showCase(view.trace);
+    showRepair(view);
+    document.getElementById("verdict").replaceChildren();
+    const slider = document.getElementById("step");
+    slider.max = Math.max(0, page.events.length - 1);
+    go(0);
+  }
+
+  function load(data) {
+    page.data = data;
+    document.getElementById("title").textContent = data.summary.title || "ldb";
+    document.getElementById("summary").textContent = data.summary.line || "";
+    const nav = document.getElementById("views");
+    nav.replaceChildren(...data.views.map((v, i) => {
+      const button = el("button", { type: "button" }, v.title);
+      button.addEventListener("click", () => showView(i));
+      return button;
+    }));
+    showView(0);
+  }
+
+  document.getElementById("prev").addEventListener("click", () => go(page.step - 1));
+  document.getElementById("next").addEventListener("click", () => go(page.step + 1));
+  document.getElementById("step").addEventListener("input", (e) => go(Number(e.target.value)));
+  document.addEventListener("keydown", (event) => {
+    if (event.target instanceof HTMLInputElement && event.target.type !== "range") return;
+    if (event.key === "ArrowLeft") { go(page.step - 1); event.preventDefault(); }
+    if (event.key === "ArrowRight") { go(page.step + 1); event.preventDefault(); }
+  });
+
+  window.ldbViewer = { load, go, state: page };
+  const embedded = JSON.parse(document.getElementById("data").textContent);
+  if (embedded) load(embedded);
+})();

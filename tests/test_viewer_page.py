@@ -1,0 +1,75 @@
+"""The viewer's one-file page: everything inline, the data intact, nothing fetched."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import ldb
+from ldb import viewer
+from tests.conftest import EXAMPLES
+
+
+def embedded(page: str) -> Any:
+    match = re.search(r'<script id="data" type="application/json">(.*?)</script>', page, re.S)
+    assert match is not None
+    return json.loads(match.group(1))
+
+
+def test_a_trace_page_carries_graphs_layouts_and_the_trace() -> None:
+    program = (EXAMPLES / "second_largest.py").read_text()
+    result = ldb.trace(program, (EXAMPLES / "second_largest_test.py").read_text())
+    page = viewer.page(viewer.trace_views(program, result), {"title": "t"})
+    [view] = embedded(page)["views"]
+    [graph] = view["graphs"]
+    assert graph["qualname"] == "second_largest"
+    assert len(graph["layout"]["boxes"]) == len(graph["blocks"])
+    assert view["trace"]["events"] == result.model_dump(mode="json", by_alias=True)["events"]
+
+
+def test_nothing_is_fetched_from_anywhere() -> None:
+    page = viewer.page([viewer.view("v", "def f():\n    return 1\n", None)], {"title": "t"})
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", page)
+    assert "@import" not in page and "url(http" not in page
+
+
+def test_a_program_that_closes_the_script_element_stays_data() -> None:
+    program = 'def f():\n    return "</script><script>alert(1)</script>"\n'
+    page = viewer.page([viewer.view("v", program, None)], {"title": "<b>x</b>"})
+    assert page.count("</script>") == 2  # the data's and the viewer's own
+    assert embedded(page)["views"][0]["program"] == program
+    assert "<title>&lt;b&gt;x&lt;/b&gt;</title>" in page
+
+
+def test_debug_html_from_the_command_line(tmp_path: Path) -> None:
+    out = tmp_path / "debug.html"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ldb",
+            "debug",
+            str(EXAMPLES / "moving_average.py"),
+            "--test-file",
+            str(EXAMPLES / "moving_average_test.py"),
+            "--html",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    data = embedded(out.read_text())
+    titles = [view["title"] for view in data["views"]]
+    assert titles == ["Round 1", "Final (fixed)"]
+    first = data["views"][0]
+    assert any(v["correct"] is False for v in first["verdicts"])
+    assert first["diff"].startswith("--- a/program.py")
+    assert first["trace"]["traced_case"] == 1
+    assert data["views"][1]["trace"]["status"] == "passed"
