@@ -86,6 +86,21 @@ class _EdgeView:
         self.points = [(float(x), float(y)) for x, y in points]
 
 
+def _border(box: Box, toward: tuple[float, float]) -> tuple[float, float]:
+    """Where the line from the box's centre toward a point leaves the box."""
+    cx, cy = box.x + box.width / 2, box.y + box.height / 2
+    dx, dy = toward[0] - cx, toward[1] - cy
+    if dx == 0 and dy == 0:
+        return cx, cy
+    scales = []
+    if dx:
+        scales.append((box.width / 2) / abs(dx))
+    if dy:
+        scales.append((box.height / 2) / abs(dy))
+    scale = min(1.0, *scales)
+    return cx + dx * scale, cy + dy * scale
+
+
 def size(source: str) -> tuple[float, float]:
     """A box's width and height for a block's source, with a header line for its id."""
     lines = source.splitlines() or [""]
@@ -136,6 +151,11 @@ def layout(graph: FunctionGraph) -> Layout:
         for edge in component.sE:
             points = [(x + shift_x, y + shift_y) for x, y in edge.view.points]
             source, target = edge.v[0].data, edge.v[1].data
+            if len(points) >= 2:
+                # grandalf routes centre to centre: end on the boxes' borders, so that an
+                # arrowhead is not hidden under its target.
+                points[0] = _border(boxes[source], points[1])
+                points[-1] = _border(boxes[target], points[-2])
             routes.append(Route(source, target, kinds[(source, target)], points))
         left = max(box.x + box.width for box in boxes.values()) + GAP
     for (source, target), kind in kinds.items():
