@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 import ldb
 from api import errors
@@ -17,7 +18,7 @@ from api.deps import authorised
 from api.gate import Gate
 from api.jobs import JobRunner
 from api.middleware import RequestContext
-from api.routes import blocks, debug, jobs, results, service, trace
+from api.routes import blocks, debug, jobs, results, service, trace, ui
 from api.settings import ServiceSettings, get_service_settings
 from api.store import Store
 
@@ -84,7 +85,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             expose_headers=["X-Request-ID", "Retry-After"],
         )
     app.include_router(service.public)
+    app.include_router(ui.public)
+    app.mount("/ui", StaticFiles(directory=ldb.VIEWER_ASSETS), name="viewer")
     guarded = [Depends(authorised)]
-    for module in (blocks, trace, debug, jobs, results, service):
+    for module in (blocks, trace, debug, jobs, results, service, ui):
         app.include_router(module.router, dependencies=guarded)
     return app

@@ -102,7 +102,7 @@ class JobRunner:
             self.store.record_item(job_id, position, "error", None, message)
             self.store.add_event(job_id, "item", {"index": position, "status": "error"})
             return
-        result_id = self.store.put_result("debug", result.model_dump_json())
+        result_id = self.store.put_result("debug", result.model_dump_json(), raw)
         self.store.record_item(job_id, position, result.status, result_id, result.message)
         self.store.add_event(
             job_id, "item", {"index": position, "status": result.status, "result_id": result_id}

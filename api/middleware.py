@@ -22,9 +22,10 @@ _CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 class RequestContext:
     """Gives each request an id (the client's `X-Request-ID` when it is sane), refuses a
-    request without the bearer token when one is set (all but /health and CORS preflights,
-    before any of its body is read), refuses a body over `max_body_bytes` with 413 whether
-    or not it declared its length, and logs the request as one JSON line."""
+    request without the bearer token when one is set (all but /health, the viewer's static
+    page and CORS preflights, before any of its body is read), refuses a body over
+    `max_body_bytes` with 413 whether or not it declared its length, and logs the request as
+    one JSON line."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int, auth_token: str | None = None) -> None:
         self.app = app
@@ -93,7 +94,7 @@ class RequestContext:
     def _refusal(
         self, scope: Scope, headers: dict[str, str], declared: str, limit: int
     ) -> tuple[int, str, str, dict[str, str] | None] | None:
-        if self.expected is not None and scope["path"] != "/health":
+        if self.expected is not None and not _public(scope["path"]):
             given = headers.get("authorization", "").encode("latin-1")
             preflight = scope["method"] == "OPTIONS"
             if not preflight and not hmac.compare_digest(given, self.expected):
@@ -109,3 +110,9 @@ class RequestContext:
                 None,
             )
         return None
+
+
+def _public(path: str) -> bool:
+    """/health, and the viewer's page and static files: they hold no data, and a browser
+    cannot send a token to load a page (the page sends it with what it asks for)."""
+    return path in ("/health", "/ui") or path.startswith("/ui/")

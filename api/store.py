@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS results (
     id TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
     created REAL NOT NULL,
-    body TEXT NOT NULL
+    body TEXT NOT NULL,
+    request TEXT
 );
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY,
@@ -59,6 +60,8 @@ class StoredResult:
     created: float
     body: str
     """The result's JSON, as it was sent."""
+    request: dict[str, Any] | None = None
+    """What was asked for (program, test, ...), for the viewer to trace it again."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,9 @@ class Store:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(results)")}
+            if "request" not in columns:  # a database from before requests were kept
+                db.execute("ALTER TABLE results ADD COLUMN request TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -127,21 +133,25 @@ class Store:
                 raise
             db.execute("COMMIT")
 
-    def put_result(self, kind: str, body: str) -> str:
+    def put_result(self, kind: str, body: str, request: dict[str, Any] | None = None) -> str:
         result_id = uuid.uuid4().hex
+        asked = json.dumps(request) if request is not None else None
         with self._locked() as db:
             db.execute(
-                "INSERT INTO results (id, kind, created, body) VALUES (?, ?, ?, ?)",
-                (result_id, kind, time.time(), body),
+                "INSERT INTO results (id, kind, created, body, request) VALUES (?, ?, ?, ?, ?)",
+                (result_id, kind, time.time(), body, asked),
             )
         return result_id
 
     def result(self, result_id: str) -> StoredResult | None:
         with self._locked() as db:
             row = db.execute(
-                "SELECT id, kind, created, body FROM results WHERE id = ?", (result_id,)
+                "SELECT id, kind, created, body, request FROM results WHERE id = ?", (result_id,)
             ).fetchone()
-        return StoredResult(*row) if row else None
+        if row is None:
+            return None
+        request = json.loads(row[4]) if row[4] else None
+        return StoredResult(row[0], row[1], row[2], row[3], request)
 
     def submit(self, requests: list[dict[str, Any]]) -> str:
         job_id = uuid.uuid4().hex

@@ -37,6 +37,9 @@ from ldb.sandbox import status as sandbox_status
 from ldb.settings import default_model
 from ldb.settings import run_limits as trace_limits
 from ldb.tracing import TraceLimits, trace
+from ldb.viewer import ASSETS as VIEWER_ASSETS
+from ldb.viewer import debug_views, trace_views
+from ldb.viewer import page as viewer_page
 
 __version__ = "0.1.0"
 
@@ -66,12 +69,16 @@ __all__ = [
     "TraceLimits",
     "TraceResult",
     "UnusableReply",
+    "VIEWER_ASSETS",
     "Verdict",
     "blocks",
     "debug",
+    "debug_views",
     "default_model",
     "sandbox_status",
     "trace",
     "trace_limits",
+    "trace_views",
+    "viewer_page",
     "__version__",
 ]

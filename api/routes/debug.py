@@ -48,7 +48,8 @@ async def debug(
     `max_iterations` rounds are spent. Stored, under the `id` returned."""
     result = await gate.run(lambda: work.debug(request, settings))
     body = result.model_dump_json()
-    result_id = await anyio.to_thread.run_sync(store.put_result, "debug", body)
+    asked = request.model_dump(mode="json")
+    result_id = await anyio.to_thread.run_sync(store.put_result, "debug", body, asked)
     return work.with_id(body, result_id)
 
 
@@ -112,9 +113,11 @@ async def debug_stream(
         data = {"type": kind, "message": message, "status": status}
         yield ServerSentEvent(event="error", data=data, id=str(sequence + 1))
         return
-    result_id = await anyio.to_thread.run_sync(store.put_result, "debug", result.model_dump_json())
-    body = DebugResponse(**result.model_dump(), id=result_id)
-    yield ServerSentEvent(event="done", data=body.model_dump(mode="json"), id=str(sequence + 1))
+    asked = request.model_dump(mode="json")
+    body = result.model_dump_json()
+    result_id = await anyio.to_thread.run_sync(store.put_result, "debug", body, asked)
+    done = {"id": result_id, **result.model_dump(mode="json")}
+    yield ServerSentEvent(event="done", data=done, id=str(sequence + 1))
 
 
 def _forget(task: asyncio.Task[ldb.DebugResult]) -> None:

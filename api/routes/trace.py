@@ -24,5 +24,6 @@ async def trace(
     work.limits(request.limits)
     result = await gate.run(lambda: work.trace(request, settings))
     body = result.model_dump_json()
-    result_id = await anyio.to_thread.run_sync(store.put_result, "trace", body)
+    asked = request.model_dump(mode="json")
+    result_id = await anyio.to_thread.run_sync(store.put_result, "trace", body, asked)
     return work.with_id(body, result_id)

@@ -8,6 +8,7 @@ import html
 import json
 from collections.abc import Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from ldb import cfg
@@ -17,6 +18,8 @@ from ldb.layout import layout
 from ldb.models import DebugResult, FunctionGraph, TraceResult, Verdict
 
 _ASSETS = resources.files(__name__)
+ASSETS = Path(str(_ASSETS))
+"""The viewer's static files (index.html, viewer.js, viewer.css), for a server to serve."""
 
 
 def asset(name: str) -> str:

@@ -1,0 +1,70 @@
+"""GET /ui: the trace viewer, served by the service (static files, nothing from elsewhere),
+and GET /results/{id}/view: what the viewer draws for a stored result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio.to_thread
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+import ldb
+from api.deps import GateDep, StoreDep
+from api.errors import RESPONSES, ErrorBody, NotFound
+from api.store import StoredResult
+
+public = APIRouter(tags=["viewer"])
+router = APIRouter(tags=["viewer"], responses=RESPONSES)
+
+
+@public.get("/ui", response_class=HTMLResponse)
+def page() -> str:
+    """The viewer: paste a program and a test, trace or debug it, and see it; or open a stored
+    result (`/ui?result=ID`) or follow a job (`/ui?job=ID`). The page itself holds no data
+    and needs no token; what it asks the service for does."""
+    shell = (ldb.VIEWER_ASSETS / "index.html").read_text(encoding="utf-8")
+    return (
+        shell.replace("{{title}}", "ldb")
+        .replace("/*{{data}}*/null", "null")
+        .replace("<style>/*{{css}}*/</style>", '<link rel="stylesheet" href="ui/viewer.css">')
+        .replace(
+            "<script>/*{{js}}*/</script>",
+            '<script src="ui/viewer.js"></script><script src="ui/service.js"></script>',
+        )
+    )
+
+
+@router.get("/results/{result_id}/view", responses={404: {"model": ErrorBody}})
+async def view(result_id: str, store: StoreDep, gate: GateDep) -> dict[str, Any]:
+    """What the viewer draws for a stored result: each program's graphs laid out, its trace
+    (a debug result's rounds traced again for their states), verdicts and repairs."""
+    stored = await anyio.to_thread.run_sync(store.result, result_id)
+    if stored is None:
+        raise NotFound(f"no result {result_id!r} (results are kept for a limited time)")
+    return await gate.run(lambda: _views(stored))
+
+
+def _views(stored: StoredResult) -> dict[str, Any]:
+    asked = stored.request or {}
+    test = asked.get("test")
+    entry_point = asked.get("entry_point")
+    if stored.kind == "trace":
+        result = ldb.TraceResult.model_validate_json(stored.body)
+        views = ldb.trace_views(str(asked.get("code", "")), result)
+        line = f"{result.status} ({result.tracer})"
+    else:
+        debugged = ldb.DebugResult.model_validate_json(stored.body)
+        traces: list[ldb.TraceResult | None] = []
+        if test is not None:
+            traces = [
+                ldb.trace(it.program, test, entry_point=entry_point, case=it.traced_case)
+                for it in debugged.iterations
+            ]
+            traces.append(ldb.trace(debugged.program, test, entry_point=entry_point))
+        else:
+            traces = [None] * (len(debugged.iterations) + 1)
+        views = ldb.debug_views(debugged, traces)
+        rounds = len(debugged.iterations)
+        line = f"{debugged.status} after {rounds} round{'s' * (rounds != 1)} ({debugged.model})"
+    return {"views": views, "summary": {"title": f"ldb {stored.kind} {stored.id}", "line": line}}

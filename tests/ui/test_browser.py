@@ -1,0 +1,141 @@
+"""The viewer in a real browser (headless Chromium) against the real service on loopback, and
+the exported file opened from disk. Screenshots are left in each test's tmp_path."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+import ldb
+from tests.conftest import EXAMPLES
+from tests.service import server
+
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium here (apt-get install chromium; CI does)"
+)
+
+PROGRAM = (EXAMPLES / "moving_average.py").read_text()
+TEST = (EXAMPLES / "moving_average_test.py").read_text()
+
+
+@pytest.fixture(scope="module")
+def service() -> Iterator[server.Service]:
+    with server.running() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+class Page:
+    """A page with every console error and uncaught exception collected."""
+
+    def __init__(self, browser: object, width: int = 1280, height: int = 800) -> None:
+        self.page = browser.new_page(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+
+def blocks_of(function: str) -> int:
+    [graph] = [g for g in ldb.blocks(PROGRAM) if g.qualname == function]
+    return len(graph.blocks)
+
+
+def test_debug_from_the_page_draws_blames_and_steps(
+    service: server.Service, browser: object, tmp_path: Path
+) -> None:
+    view = Page(browser)
+    page = view.page
+    page.goto(f"{service.url}/ui")
+    page.fill("textarea[name=code]", PROGRAM)
+    page.fill("textarea[name=test]", TEST)
+    page.click("button[value=debug]")
+    page.wait_for_selector(".block.incorrect", timeout=60_000)
+    page.screenshot(path=str(tmp_path / "debugged.png"), full_page=True)
+    figure = page.locator('figure[data-function="moving_average"]')
+    assert figure.locator(".block").count() == blocks_of("moving_average")
+    blamed = figure.locator(".block.incorrect")
+    assert blamed.count() == 1 and blamed.get_attribute("data-block") == "1"
+    assert "range(len(values) - width)" in blamed.text_content()
+    assert page.locator(".block.ran").count() >= 3
+    assert page.locator(".edge.taken").count() >= 2
+    assert "expected [5.0]" in page.text_content("#case")
+
+    first = page.text_content("#position")
+    state = page.text_content("#state")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert page.text_content("#position") != first
+    assert page.text_content("#state") != state
+    assert page.locator(".block.current").count() == 1
+    page.screenshot(path=str(tmp_path / "stepped.png"))
+
+    blamed.focus()
+    page.keyboard.press("Enter")
+    assert "✗ incorrect" in page.text_content("#verdict")
+    assert "here makes 4 of 4 cases pass" in page.text_content("#verdict")
+    page.click("nav button:has-text('Final')")
+    assert page.locator(".block.incorrect").count() == 0
+    assert "passed" in page.text_content("#case")
+    assert view.errors == []
+    assert "?result=" in page.url
+
+
+def test_a_stored_result_opens_by_its_id_in_a_narrow_window(
+    service: server.Service, browser: object, tmp_path: Path
+) -> None:
+    stored = httpx.post(f"{service.url}/trace", json={"code": PROGRAM, "test": TEST}, timeout=60)
+    view = Page(browser, width=420, height=800)
+    page = view.page
+    page.goto(f"{service.url}/ui?result={stored.json()['id']}")
+    page.wait_for_selector('figure[data-function="moving_average"] .block')
+    page.screenshot(path=str(tmp_path / "narrow.png"), full_page=True)
+    assert page.locator(".block").count() == blocks_of("moving_average")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, "the page scrolls sideways; only the graph pane may"
+    assert view.errors == []
+
+
+def test_the_exported_file_works_from_disk_alone(browser: object, tmp_path: Path) -> None:
+    out = tmp_path / "debug.html"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ldb",
+            "debug",
+            str(EXAMPLES / "moving_average.py"),
+            "--test-file",
+            str(EXAMPLES / "moving_average_test.py"),
+            "--html",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    view = Page(browser)
+    page = view.page
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(out.as_uri())
+    page.wait_for_selector(".block.incorrect")
+    page.screenshot(path=str(tmp_path / "exported.png"), full_page=True)
+    assert page.locator(".block").count() == blocks_of("moving_average")
+    assert requests == [out.as_uri()], "the file fetched something"
+    assert view.errors == []
