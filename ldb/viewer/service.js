@@ -68,19 +68,14 @@
     return box;
   }
 
-  async function debugStream(request) {
-    const progress = document.getElementById("progress");
-    const reply = await fetch("debug/stream", { method: "POST", headers: headers(true), body: JSON.stringify(request) });
-    if (!reply.ok) {
-      const data = await reply.json();
-      throw new Error(data.error ? data.error.type + ": " + data.error.message : reply.statusText);
-    }
+  // Reads a server-sent event stream off a fetch reply, calling `onEvent(name, data)` for each.
+  async function readEvents(reply, onEvent) {
     const reader = reply.body.getReader();
     const decoder = new TextDecoder();
-    let buffer = "", resultId = null;
+    let buffer = "";
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) break;
+      if (done) return;
       buffer += decoder.decode(value, { stream: true });
       let cut;
       while ((cut = buffer.indexOf("\n\n")) >= 0) {
@@ -91,29 +86,60 @@
           if (line.startsWith("event:")) name = line.slice(6).trim();
           if (line.startsWith("data:")) data += line.slice(5).trim();
         }
-        const parsed = data ? JSON.parse(data) : {};
-        const round = parsed.iteration !== undefined ? "round " + (parsed.iteration + 1) + ": " : "";
-        if (name === "done") resultId = parsed.id;
-        if (name === "error") throw new Error(parsed.type + ": " + parsed.message);
-        progress.textContent = round + name + (parsed.status ? " (" + parsed.status + ")" : "");
+        if (data) onEvent(name, JSON.parse(data));
       }
     }
+  }
+
+  async function failure(reply) {
+    const data = await reply.json();
+    return new Error(data.error ? data.error.type + ": " + data.error.message : reply.statusText);
+  }
+
+  async function debugStream(request) {
+    const progress = document.getElementById("progress");
+    const reply = await fetch("debug/stream", { method: "POST", headers: headers(true), body: JSON.stringify(request) });
+    if (!reply.ok) throw await failure(reply);
+    let resultId = null, problem = null;
+    await readEvents(reply, (name, data) => {
+      const round = data.iteration !== undefined ? "round " + (data.iteration + 1) + ": " : "";
+      if (name === "done") resultId = data.id;
+      if (name === "error") problem = new Error(data.type + ": " + data.message);
+      progress.textContent = round + name + (data.status ? " (" + data.status + ")" : "");
+    });
+    if (problem) throw problem;
     if (resultId) await open(resultId);
   }
 
-  async function follow(jobId) {
+  async function showJob(jobId) {
     const job = await call("GET", "jobs/" + encodeURIComponent(jobId));
     say("job " + job.id + ": " + job.state + ", " + job.done + " of " + job.total + " done");
     const list = document.getElementById("case");
     list.replaceChildren(...job.items.map((item) => {
+      const row = document.createElement("div");
       const link = document.createElement("a");
       link.href = "?result=" + encodeURIComponent(item.result_id || "");
       link.textContent = "#" + item.index + " " + item.status;
-      const row = document.createElement("div");
-      row.appendChild(link);
+      row.appendChild(item.result_id ? link : document.createTextNode(link.textContent));
+      if (item.message) row.appendChild(document.createTextNode(" · " + item.message));
       return row;
     }));
-    if (job.state === "queued" || job.state === "running") setTimeout(() => follow(jobId), 1000);
+    return job;
+  }
+
+  // The job as it stands, then its events as they arrive: each stage of the request running,
+  // and the list again whenever one finishes.
+  async function follow(jobId) {
+    const job = await showJob(jobId);
+    if (job.state !== "queued" && job.state !== "running") return;
+    const progress = document.getElementById("progress");
+    const reply = await fetch("jobs/" + encodeURIComponent(jobId) + "/events", { headers: headers(false) });
+    if (!reply.ok) throw await failure(reply);
+    await readEvents(reply, (name, data) => {
+      const where = data.index !== undefined ? "request #" + data.index + ": " : "";
+      progress.textContent = where + name + (data.status ? " (" + data.status + ")" : "");
+      if (name === "item" || name === "done" || name === "cancelled") showJob(jobId);
+    });
   }
 
   document.querySelector("header").appendChild(form());

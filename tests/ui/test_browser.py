@@ -139,3 +139,29 @@ def test_the_exported_file_works_from_disk_alone(browser: object, tmp_path: Path
     assert page.locator(".block").count() == blocks_of("moving_average")
     assert requests == [out.as_uri()], "the file fetched something"
     assert view.errors == []
+
+
+def test_a_job_is_followed_as_its_events_arrive(
+    service: server.Service, browser: object, tmp_path: Path
+) -> None:
+    second = (EXAMPLES / "second_largest.py").read_text()
+    second_test = (EXAMPLES / "second_largest_test.py").read_text()
+    # Long enough (a few seconds) that the page meets the job running and reads its events.
+    requests = [{"code": PROGRAM, "test": TEST}] * 9 + [{"code": second, "test": second_test}]
+    job = httpx.post(f"{service.url}/jobs", json={"requests": requests}, timeout=30).json()
+    view = Page(browser)
+    page = view.page
+    page.goto(f"{service.url}/ui?job={job['id']}")
+    page.wait_for_function(
+        "document.getElementById('summary').textContent.includes('done, 10 of 10')",
+        timeout=90_000,
+    )
+    page.screenshot(path=str(tmp_path / "job.png"), full_page=True)
+    links = page.locator("#case a")
+    assert links.count() == 10
+    assert [links.nth(i).text_content() for i in range(9)] == [f"#{i} fixed" for i in range(9)]
+    assert links.nth(9).text_content() == "#9 unfixed"
+    assert page.text_content("#progress") == "done", "the page followed the job's events"
+    links.first.click()
+    page.wait_for_selector(".block.incorrect")
+    assert view.errors == []
