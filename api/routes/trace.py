@@ -5,6 +5,7 @@ from __future__ import annotations
 import anyio.to_thread
 from fastapi import APIRouter, Response
 
+import ldb
 from api import work
 from api.deps import GateDep, SettingsDep, StoreDep
 from api.errors import RESPONSES
@@ -21,8 +22,10 @@ async def trace(
     first failing case; stored, under the `id` returned."""
     # Refused before a turn: a busy service must not answer "retry" to what can never pass.
     work.check_sizes(settings, code=request.code, test=request.test)
-    work.limits(request.limits)
-    result = await gate.run(lambda: work.trace(request, settings))
+    chosen = work.limits(request.limits)
+    result = await gate.run(
+        lambda: ldb.trace(request.code, request.test, entry_point=request.entry_point, **chosen)
+    )
     body = result.model_dump_json()
     asked = request.model_dump(mode="json")
     result_id = await anyio.to_thread.run_sync(store.put_result, "trace", body, asked)

@@ -47,24 +47,12 @@ async def view(result_id: str, store: StoreDep, gate: GateDep) -> dict[str, Any]
 
 def _views(stored: StoredResult) -> dict[str, Any]:
     asked = stored.request or {}
-    test = asked.get("test")
-    entry_point = asked.get("entry_point")
+    title = f"ldb {stored.kind} {stored.id}"
+    result: ldb.TraceResult | ldb.DebugResult
     if stored.kind == "trace":
         result = ldb.TraceResult.model_validate_json(stored.body)
         views = ldb.trace_views(str(asked.get("code", "")), result)
-        line = f"{result.status} ({result.tracer})"
     else:
-        debugged = ldb.DebugResult.model_validate_json(stored.body)
-        traces: list[ldb.TraceResult | None] = []
-        if test is not None:
-            traces = [
-                ldb.trace(it.program, test, entry_point=entry_point, case=it.traced_case)
-                for it in debugged.iterations
-            ]
-            traces.append(ldb.trace(debugged.program, test, entry_point=entry_point))
-        else:
-            traces = [None] * (len(debugged.iterations) + 1)
-        views = ldb.debug_views(debugged, traces)
-        rounds = len(debugged.iterations)
-        line = f"{debugged.status} after {rounds} round{'s' * (rounds != 1)} ({debugged.model})"
-    return {"views": views, "summary": {"title": f"ldb {stored.kind} {stored.id}", "line": line}}
+        result = ldb.DebugResult.model_validate_json(stored.body)
+        views = ldb.debug_views(result, asked.get("test"), asked.get("entry_point"))
+    return {"views": views, "summary": ldb.viewer_summary(title, result)}

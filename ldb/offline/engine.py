@@ -51,7 +51,8 @@ class OfflineEngine:
         )
         graphs = state.graphs
         localisation = localise(graphs, traces, state.result.traced_case)
-        judged = _at_level(verdicts(localisation), self.level, graphs, localisation)
+        blocks = verdicts(localisation)
+        judged = _at_level(blocks, self.level, graphs, localisation)
         if not localisation.suspects:
             return Step(judged, None, message="no block of the program ran in a failing case")
         passing = frozenset(i for i, t in enumerate(traces) if t.case.status == "passed")
@@ -82,8 +83,8 @@ class OfflineEngine:
         words += f", {repair.tried} edits tried)"
         change = edit.description.partition(": ")[2]
         proof = f"changing {change} here makes {passed} of {len(traces)} cases pass"
-        judged = _blame(verdicts(localisation), graphs, edit.line, proof, repair.complete)
-        judged = _at_level(judged, self.level, graphs, localisation)
+        blamed = _blame(blocks, graphs, edit.line, proof, repair.complete)
+        judged = _at_level(blamed, self.level, graphs, localisation)
         return Step(judged, edit.program, edit=words, usage=Usage())
 
 

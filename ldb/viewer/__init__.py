@@ -16,6 +16,7 @@ from ldb.errors import SourceSyntaxError
 from ldb.harness.main import PROGRAM_FILENAME
 from ldb.layout import layout
 from ldb.models import DebugResult, FunctionGraph, TraceResult, Verdict
+from ldb.tracing import trace
 
 _ASSETS = resources.files(__name__)
 ASSETS = Path(str(_ASSETS))
@@ -59,9 +60,23 @@ def trace_views(program: str, result: TraceResult) -> list[dict[str, Any]]:
     return [view("Trace", program, result)]
 
 
-def debug_views(result: DebugResult, traces: Sequence[TraceResult | None]) -> list[dict[str, Any]]:
+def debug_views(
+    result: DebugResult,
+    test: str | Sequence[str] | None,
+    entry_point: str | None = None,
+    **limits: Any,
+) -> list[dict[str, Any]]:
     """A view per round (its program, the trace of its failing case, verdicts and repair),
-    then the final program's."""
+    then the final program's. A result holds no events, so each round's failing case is
+    traced again with `test`, for the states the viewer steps through (none without it)."""
+    programs = [(it.program, it.traced_case) for it in result.iterations]
+    programs.append((result.program, None))
+    traces = [
+        trace(program, test, entry_point=entry_point, case=case, **limits)
+        if test is not None
+        else None
+        for program, case in programs
+    ]
     views = [
         view(
             f"Round {iteration.index + 1}",
@@ -73,9 +88,17 @@ def debug_views(result: DebugResult, traces: Sequence[TraceResult | None]) -> li
         )
         for iteration, traced in zip(result.iterations, traces, strict=False)
     ]
-    final = traces[len(result.iterations)] if len(traces) > len(result.iterations) else None
-    views.append(view(f"Final ({result.status})", result.program, final))
+    views.append(view(f"Final ({result.status})", result.program, traces[-1]))
     return views
+
+
+def summary(title: str, result: TraceResult | DebugResult) -> dict[str, Any]:
+    """The page's heading: a title, and the outcome in a line."""
+    if isinstance(result, TraceResult):
+        return {"title": title, "line": f"{result.status} ({result.tracer})"}
+    rounds = len(result.iterations)
+    line = f"{result.status} after {rounds} round{'s' * (rounds != 1)} ({result.model})"
+    return {"title": title, "line": line}
 
 
 def page(views: list[dict[str, Any]], summary: dict[str, Any]) -> str:

@@ -61,36 +61,11 @@ def test_a_killed_run_resumes_without_losing_or_repeating_a_problem(tmp_path: Pa
     ]
     assert 2 <= len(before) < len(many)
 
-    again = ldb(
-        "eval",
-        "humaneval",
-        "--data",
-        tmp_path / "toy",
-        "--seeds",
-        seeds,
-        "--workers",
-        "2",
-        "--out",
-        out,
-        cwd=tmp_path,
-    )
+    toy = ("eval", "humaneval", "--data", tmp_path / "toy", "--seeds", seeds, "--out", out)
+    again = ldb(*toy, "--workers", "2", cwd=tmp_path)
     assert again.returncode == 2 and "--resume" in again.stderr
-    resumed = ldb(
-        "eval",
-        "humaneval",
-        "--data",
-        tmp_path / "toy",
-        "--seeds",
-        seeds,
-        "--workers",
-        "2",
-        "--out",
-        out,
-        "--resume",
-        "--model",
-        f"replay:{recording}",
-        cwd=tmp_path,
-    )
+    model = f"replay:{recording}"
+    resumed = ldb(*toy, "--workers", "2", "--resume", "--model", model, cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     ids = [
         json.loads(line)["task_id"] for line in out.read_text().splitlines() if line.endswith("}")
