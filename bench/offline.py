@@ -18,10 +18,10 @@ from pathlib import Path
 
 import ldb
 from bench.bugs.corpus import SeededBug, load
-from ldb.benchmarks import assemble_program, read_jsonl
-from ldb.offline.engine import OfflineEngine
-from ldb.offline.localise import Suspect, localise
-from ldb.tracing import trace_cases
+from ldb.debugging.offline.engine import OfflineEngine
+from ldb.debugging.offline.localise import Suspect, localise
+from ldb.evaluation.problems import assemble_program, read_jsonl
+from ldb.run.tracing import trace_cases
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ldb"
 SEEDS = SHARED / "humaneval" / "seed" / "gpt-3.5-turbo-0613" / "seed.jsonl"

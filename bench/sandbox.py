@@ -19,7 +19,7 @@ from collections.abc import Callable
 from functools import partial
 
 import ldb
-from ldb import sandbox
+from ldb.run import sandbox
 from ldb.settings import get_settings, run_limits
 
 TRIVIAL = ("def f(x):\n    return x + 1\n", "assert f(1) == 2\n")

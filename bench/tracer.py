@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import ldb
-from ldb.benchmarks import assemble_program, read_jsonl
+from ldb.evaluation.problems import assemble_program, read_jsonl
 from ldb.harness.recorder import Recorder
 from ldb.harness.saferepr import SafeRepr
-from ldb.tracing import TraceLimits, _unit_payload
+from ldb.run.tracing import TraceLimits, _unit_payload
 
 PROGRAMS = {
     "primes below 20000": (

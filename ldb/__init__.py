@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ldb.cfg import build as blocks
-from ldb.debugger import debug
+from ldb.debugging.loop import debug
 from ldb.errors import (
     InputError,
     InternalError,
@@ -33,14 +33,14 @@ from ldb.models import (
     TraceResult,
     Verdict,
 )
-from ldb.sandbox import status as sandbox_status
+from ldb.present.viewer import ASSETS as VIEWER_ASSETS
+from ldb.present.viewer import debug_views, trace_views
+from ldb.present.viewer import page as viewer_page
+from ldb.present.viewer import summary as viewer_summary
+from ldb.run.sandbox import status as sandbox_status
+from ldb.run.tracing import TraceLimits, trace
 from ldb.settings import default_model
 from ldb.settings import run_limits as trace_limits
-from ldb.tracing import TraceLimits, trace
-from ldb.viewer import ASSETS as VIEWER_ASSETS
-from ldb.viewer import debug_views, trace_views
-from ldb.viewer import page as viewer_page
-from ldb.viewer import summary as viewer_summary
 
 __version__ = "0.1.0"
 

@@ -19,12 +19,14 @@ from rich.progress import (
 )
 
 import ldb
-from ldb import cfg, datasets, evaluation, executors, render, report, viewer
-from ldb.datasets import DATASETS
+from ldb import cfg
 from ldb.errors import InputError, LdbError
-from ldb.harness.main import PROGRAM_FILENAME
+from ldb.evaluation import executors, problems, protocol, report
+from ldb.evaluation.problems import DATASETS
 from ldb.models import BlocksReport
+from ldb.present import render, viewer
 from ldb.schema import DOCUMENTS, json_schema
+from ldb.wire import PROGRAM_FILENAME
 
 log = logging.getLogger("ldb")
 
@@ -395,8 +397,8 @@ def _eval(args: argparse.Namespace) -> int:
         raise InputError("--max-iterations must be 0 or more")
     limits = {} if args.timeout is None else {"timeout_s": args.timeout}
     ldb.trace_limits(**limits)
-    problems = datasets.load(args.dataset, data=args.data, seeds=args.seeds, limit=args.limit)
-    options = evaluation.Options(
+    todo = problems.load(args.dataset, data=args.data, seeds=args.seeds, limit=args.limit)
+    options = protocol.Options(
         model=args.model,
         base_url=args.base_url,
         max_iterations=args.max_iterations,
@@ -409,7 +411,7 @@ def _eval(args: argparse.Namespace) -> int:
         # canonical solutions (a smoke run of the whole pipeline).
         generate=args.seeds is None and (args.model or ldb.default_model()) != "offline",
     )
-    skipped = len(evaluation.finished(args.out)) if args.resume else 0
+    skipped = len(protocol.finished(args.out)) if args.resume else 0
     pool = executors.executor(args.executor, args.workers, args.ray_address)
     solved = tokens = 0
     columns = (
@@ -423,17 +425,17 @@ def _eval(args: argparse.Namespace) -> int:
     try:
         with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
             task = bar.add_task(
-                args.dataset, total=len(problems), completed=skipped, rate="-", tokens=0
+                args.dataset, total=len(todo), completed=skipped, rate="-", tokens=0
             )
             done = 0
-            for record in evaluation.run(problems, options, args.out, pool, resume=args.resume):
+            for record in protocol.run(todo, options, args.out, pool, resume=args.resume):
                 done += 1
                 solved += record.solved
                 tokens += record.tokens
                 bar.update(task, advance=1, rate=f"{solved}/{done}", tokens=tokens)
     finally:
         pool.close()
-    total = evaluation.finished(args.out)
+    total = protocol.finished(args.out)
     now = f"{done} now, {skipped} before"
     print(f"{args.out}: {len(total)} problems ({now}); this run solved {solved} of {done}")
     return EXIT_OK

@@ -8,8 +8,8 @@ import difflib
 import re
 import warnings
 
+from ldb import asts
 from ldb.errors import SourceSyntaxError
-from ldb.harness import asts
 
 # ast counts lines at \n, \r\n and \r only; str.splitlines() also breaks at form feeds and
 # other separators, which would shift every line number after them.

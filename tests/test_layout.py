@@ -9,8 +9,8 @@ import json
 import pytest
 
 import ldb
-from ldb.layout import Layout, layout
 from ldb.models import FunctionGraph
+from ldb.present.layout import Layout, layout
 from tests.conftest import EXAMPLES
 
 

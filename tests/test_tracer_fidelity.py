@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import ldb
-from ldb.benchmarks import assemble_program, read_jsonl
+from ldb.evaluation.problems import assemble_program, read_jsonl
 from tests.conftest import shared_data
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import ldb
-from ldb import viewer
+from ldb.present import viewer
 from tests.conftest import EXAMPLES
 
 

@@ -20,9 +20,7 @@ import dis
 from bisect import bisect_right
 from types import CodeType
 
-STATEMENT = 0
-HEADER = 1
-PASSIVE = 2
+from ..wire import HEADER, PASSIVE
 
 NEUTRAL = -1
 

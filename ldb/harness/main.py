@@ -1,7 +1,7 @@
 """The child's entry point: run a program and its test cases under the tracer.
 
 The job arrives on standard input as one `marshal`led dict, the test already compiled by the
-parent (`cases.compile_suite`). Results leave through a pipe of
+parent (`ldb.run.suite.compile_suite`). Results leave through a pipe of
 their own (never standard output, which belongs to the program) as JSON lines:
 
     {"type": "event", "case": i, ...}      an event of case i (-1: the module's own code)
@@ -27,11 +27,10 @@ import traceback
 from collections import deque
 from typing import Any
 
-from . import cases as test_cases
+from ..wire import CALL, CANDIDATE, FAIL, PROGRAM_FILENAME
 from .recorder import Recorder
 from .saferepr import SafeRepr, message_of
 
-PROGRAM_FILENAME = "program.py"
 _FLUSH_SECONDS = 0.02
 
 
@@ -173,8 +172,8 @@ def run(job: dict[str, Any], channel: Channel) -> None:
     backend.install(module_code)
     namespace: dict[str, Any] = {"__name__": "program", "__builtins__": builtins}
     pristine = dict(vars(builtins))
-    namespace[test_cases.FAIL] = _failure(safe_repr, pristine)
-    namespace[test_cases.CALL] = _caller(recorder, backend)
+    namespace[FAIL] = _failure(safe_repr, pristine)
+    namespace[CALL] = _caller(recorder, backend)
     cpu_limit = float(limits["case_cpu_seconds"])
     signal.signal(signal.SIGVTALRM, _expire)
 
@@ -205,7 +204,7 @@ def run(job: dict[str, Any], channel: Channel) -> None:
                 }
             )
             return
-        namespace[test_cases.CANDIDATE] = namespace[entry]
+        namespace[CANDIDATE] = namespace[entry]
     for index, code in enumerate(suite["cases"]):
         _restore(builtins, pristine)
         sink.case = index

@@ -241,7 +241,11 @@ def _run(
         libc.call("mount", b"proc", b"/proc", b"proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None)
         os.umask(0o022)
         for path, second in request["rebinds"]:  # type: ignore[attr-defined]
-            os.makedirs(path, exist_ok=True)
+            if os.path.isdir(second):
+                os.makedirs(path, exist_ok=True)
+            else:  # a single file (ldb/wire.py): its mount point is an empty file
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o644))
             libc.call("mount", second.encode(), path.encode(), None, _MS_BIND | _MS_REC, None)
             flags = _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_REC
             libc.call("mount", None, path.encode(), None, flags, None)

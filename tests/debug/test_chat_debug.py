@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 import ldb
-from ldb.chat import ChatStrategy
+from ldb.debugging.chat.prompt import REPAIR_REQUEST
+from ldb.debugging.chat.strategy import ChatStrategy
 from ldb.llm import OpenAIChatModel, RecordingModel
 from ldb.models import Usage
-from ldb.prompt import REPAIR_REQUEST
 from tests.llm.chat_server import ChatServer, Request, completion_body
 
 MODEL = "served-model"

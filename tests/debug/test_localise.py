@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import ldb
-from ldb.offline.examples import examples
-from ldb.offline.localise import localise, verdicts
-from ldb.tracing import trace_cases
+from ldb.debugging.offline.examples import examples
+from ldb.debugging.offline.localise import localise, verdicts
+from ldb.run.tracing import trace_cases
 
 # `<` where `<=` is meant: the last element is skipped only when it is the maximum.
 RUNNING_MAX = """\

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import ldb
-from ldb.strategy import Round, Step
-from ldb.tracing import trace_cases
+from ldb.debugging.strategy import Round, Step
+from ldb.run.tracing import trace_cases
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 MOVING_AVERAGE = (EXAMPLES / "moving_average.py").read_text()

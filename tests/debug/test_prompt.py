@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import ldb
-from ldb import prompt
+from ldb.debugging.chat import prompt
 from ldb.llm.base import Message
 
 COUNT_UP = """\

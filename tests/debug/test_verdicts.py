@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from ldb.debugging.chat.prompt import Label
+from ldb.debugging.chat.replies import parse_program, parse_verdicts
 from ldb.errors import UnusableReply
-from ldb.prompt import Label
-from ldb.verdicts import parse_program, parse_verdicts
 
 LABELS = [Label("f", 0, 1), Label("f", 2, 1), Label("f", 2, 2)]
 

@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 import ldb
-from ldb import datasets
 from ldb.errors import InputError
+from ldb.evaluation.problems import Dataset, load
 from tests.conftest import shared_data
 from tests.evaluation.conftest import PROBLEMS, write_dataset
 
 
 def test_humaneval_from_its_package_with_canonical_solutions() -> None:
-    problems = datasets.load("humaneval")
+    problems = load("humaneval")
     assert len(problems) == 164
     first = problems[0]
     assert first.task_id == "HumanEval/0" and first.entry_point == "has_close_elements"
@@ -31,7 +31,7 @@ def test_humaneval_from_its_package_with_canonical_solutions() -> None:
 
 def test_ldb_seeds_are_the_programs_to_debug() -> None:
     seeds = shared_data("humaneval/seed/gpt-3.5-turbo-0613/seed.jsonl")
-    problems = datasets.load("humaneval", data=seeds.parents[2], seeds=seeds)
+    problems = load("humaneval", data=seeds.parents[2], seeds=seeds)
     assert len(problems) == 164
     by_id = {p.task_id: p for p in problems}
     assert by_id["HumanEval/30"].program.startswith("def get_positive(l: list):")
@@ -39,9 +39,9 @@ def test_ldb_seeds_are_the_programs_to_debug() -> None:
 
 
 @pytest.mark.parametrize("name", ["mbpp", "transcoder"])
-def test_the_other_datasets_from_ldbs_files(name: datasets.Dataset) -> None:
+def test_the_other_datasets_from_ldbs_files(name: Dataset) -> None:
     folder = shared_data(f"{name}/test/tests.jsonl").parents[1]
-    problems = datasets.load(name, data=folder.parent, limit=3)  # the folder above works too
+    problems = load(name, data=folder.parent, limit=3)  # the folder above works too
     assert len(problems) == 3
     for problem in problems:
         result = ldb.trace(
@@ -52,19 +52,19 @@ def test_the_other_datasets_from_ldbs_files(name: datasets.Dataset) -> None:
 
 def test_what_cannot_be_found_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="mbpp needs --data"):
-        datasets.load("mbpp")
+        load("mbpp")
     with pytest.raises(InputError, match="no test/tests.jsonl"):
-        datasets.load("humaneval", data=tmp_path)
+        load("humaneval", data=tmp_path)
     with pytest.raises(InputError, match="no such file"):
-        datasets.load("humaneval", seeds=tmp_path / "missing.jsonl")
+        load("humaneval", seeds=tmp_path / "missing.jsonl")
     bad = tmp_path / "seed.jsonl"
     bad.write_text('{"task_id": "X/1"}\n')
     with pytest.raises(InputError, match="lacks entry_point, test, solution"):
-        datasets.load("humaneval", seeds=bad)
+        load("humaneval", seeds=bad)
 
 
 def test_visible_tests_that_are_not_python_are_left_out(tmp_path: Path) -> None:
     problem = {**PROBLEMS[0], "given_tests": ["assert double(007) == 14", "assert double(2) == 4"]}
     seeds = write_dataset(tmp_path, [problem])
-    [loaded] = datasets.load("humaneval", data=tmp_path, seeds=seeds)
+    [loaded] = load("humaneval", data=tmp_path, seeds=seeds)
     assert loaded.visible == ["assert double(2) == 4"]

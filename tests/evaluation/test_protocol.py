@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from ldb import datasets
 from ldb.errors import InputError
-from ldb.evaluation import Options, evaluate, finished, run
-from ldb.executors import LocalExecutor
+from ldb.evaluation.executors import LocalExecutor
+from ldb.evaluation.problems import Problem, load
+from ldb.evaluation.protocol import Options, evaluate, finished, run
 
 
-def toy_problems(folder: Path, seeds: Path) -> list[datasets.Problem]:
-    return datasets.load("humaneval", data=folder, seeds=seeds)
+def toy_problems(folder: Path, seeds: Path) -> list[Problem]:
+    return load("humaneval", data=folder, seeds=seeds)
 
 
 def test_each_outcome_of_the_protocol(toy: tuple[Path, Path]) -> None:
@@ -42,7 +42,7 @@ def test_each_outcome_of_the_protocol(toy: tuple[Path, Path]) -> None:
 def test_the_debugger_never_sees_the_hidden_test(toy: tuple[Path, Path]) -> None:
     folder, seeds = toy
     [problem] = [p for p in toy_problems(folder, seeds) if p.task_id == "Toy/1"]
-    blind = datasets.Problem(
+    blind = Problem(
         **{**problem.to_json(), "hidden": problem.hidden + "    assert candidate([5, 5]) == 11\n"}
     )
     record = evaluate(blind, Options(max_iterations=3))

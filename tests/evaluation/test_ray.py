@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ldb import datasets
-from ldb.evaluation import Options, run
-from ldb.executors import LocalExecutor, RayExecutor
+from ldb.evaluation.executors import LocalExecutor, RayExecutor
+from ldb.evaluation.problems import load
+from ldb.evaluation.protocol import Options, run
 
 
 def test_ray_gives_what_local_processes_give(toy: tuple[Path, Path], tmp_path: Path) -> None:
     folder, seeds = toy
-    problems = datasets.load("humaneval", data=folder, seeds=seeds)
+    problems = load("humaneval", data=folder, seeds=seeds)
     options = Options(max_iterations=2)
     outcomes = {}
     for name, executor in (("local", LocalExecutor(2)), ("ray", RayExecutor(workers=2))):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ldb import report
-from ldb.evaluation import EvalRecord
+from ldb.evaluation import report
+from ldb.evaluation.protocol import EvalRecord
 
 
 def record(task: str, seed_solved: bool, solved: bool, status: str, iterations: int) -> EvalRecord:

@@ -10,8 +10,8 @@ from textwrap import dedent
 
 import pytest
 
-from ldb.offline import edits as edits_module
-from ldb.offline.edits import Edit, edits
+from ldb.debugging.offline import edits as edits_module
+from ldb.debugging.offline.edits import Edit, edits
 
 
 def candidates(source: str, lines: list[int], values: dict[str, str] | None = None) -> list[Edit]:

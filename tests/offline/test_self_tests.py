@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ldb
-from ldb.offline.self_tests import strip_self_tests
+from ldb.debugging.offline.self_tests import strip_self_tests
 
 SELF_TESTED = '''\
 """Binary digit sums."""

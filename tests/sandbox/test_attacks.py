@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import ldb
-from ldb import sandbox
 from ldb.models import TraceResult
+from ldb.run import sandbox
 from ldb.settings import get_settings
 
 pytestmark = pytest.mark.skipif(

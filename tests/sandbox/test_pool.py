@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 import ldb
-from ldb import pool, sandbox
+from ldb.run import pool, sandbox
 from ldb.settings import get_settings
 
 pytestmark = pytest.mark.skipif(

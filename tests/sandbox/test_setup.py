@@ -7,7 +7,7 @@ import os
 import pytest
 
 import ldb
-from ldb import sandbox
+from ldb.run import sandbox
 
 
 def test_bwrap_works_wherever_it_is_installed() -> None:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from ldb import sandbox
+from ldb.run import sandbox
 from ldb.settings import get_settings
 
 SHOW_UIDS = (

@@ -9,8 +9,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ldb import cfg
+from ldb.debugging.choice import choose
+from ldb.debugging.strategy import Round, Step, Strategy
 from ldb.errors import InputError, SourceSyntaxError
-from ldb.harness.main import PROGRAM_FILENAME
 from ldb.llm.base import Usage as TokenUsage
 from ldb.models import (
     DebugResult,
@@ -22,11 +23,10 @@ from ldb.models import (
     TraceResult,
     Usage,
 )
+from ldb.run.tracing import infer_entry_point, trace
 from ldb.settings import run_limits
 from ldb.source import unified_diff
-from ldb.strategies import choose
-from ldb.strategy import Round, Step, Strategy
-from ldb.tracing import infer_entry_point, trace
+from ldb.wire import PROGRAM_FILENAME
 
 log = logging.getLogger("ldb.debug")
 

@@ -1,7 +1,7 @@
 """Runs the harness in a child process: wall-clock timeout, byte caps, a pipe for results.
 
 The child is started by the sandbox: a process of its own (`spawn_process`, its command from
-`ldb.sandbox.prepare`, in a session of its own so a timeout kills its whole process group), or
+`ldb.run.sandbox.prepare`, in a session of its own so a timeout kills its whole process group), or
 a fork of the sandbox pool's zygote. Output past its cap ends the run.
 """
 

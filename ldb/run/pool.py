@@ -27,9 +27,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import IO, Any, TypeVar
 
-from ldb import sandbox
 from ldb.errors import SandboxError
-from ldb.runner import Child
+from ldb.run import sandbox
+from ldb.run.runner import Child
 from ldb.settings import RunLimits, run_limits
 
 T = TypeVar("T")

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ldb.benchmarks import read_jsonl
 from ldb.errors import InputError
-from ldb.evaluation import EvalRecord
+from ldb.evaluation.problems import read_jsonl
+from ldb.evaluation.protocol import EvalRecord
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ldb import asts
+from ldb.debugging.chat.prompt import Label
 from ldb.errors import UnusableReply
-from ldb.harness import asts
 from ldb.models import Verdict
-from ldb.prompt import Label
 
 _LABEL = re.compile(r"\[?\s*BLOCK[-_ ]?(\d+)\s*\]?", re.IGNORECASE)
 _FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)```", re.DOTALL)

@@ -13,8 +13,8 @@ from rich.text import Text
 
 from ldb import cfg
 from ldb.errors import SourceSyntaxError
-from ldb.harness.main import PROGRAM_FILENAME
 from ldb.models import Block, DebugResult, Event, FunctionGraph, Iteration, TraceResult, Verdict
+from ldb.wire import PROGRAM_FILENAME
 
 _SYNTAX = Syntax("", "python", theme="ansi_dark", background_color="default")
 

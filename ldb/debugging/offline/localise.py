@@ -9,9 +9,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ldb.harness import asts
+from ldb import asts
 from ldb.models import Event, FunctionGraph, Verdict
-from ldb.tracing import CaseTrace
+from ldb.run.tracing import CaseTrace
 
 BlockKey = tuple[str, int]
 """A block of the program: its function's qualname and its id in that function's CFG."""

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ldb.chat import ChatStrategy
+from ldb.debugging.chat.strategy import ChatStrategy
+from ldb.debugging.offline.engine import OfflineEngine
+from ldb.debugging.strategy import Strategy
 from ldb.errors import InputError
 from ldb.llm.base import ChatModel
 from ldb.llm.openai import OpenAIChatModel
 from ldb.llm.replay import ReplayModel
 from ldb.models import Feedback, Level
-from ldb.offline.engine import OfflineEngine
 from ldb.settings import default_model
-from ldb.strategy import Strategy
 
 OFFLINE = "offline"
 REPLAY = "replay:"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from ldb.harness import asts
+from ldb import asts
 
 _DEFINITIONS = (
     ast.Import,

@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ldb.harness import asts
+from ldb import asts
 
 _Change = tuple[int, int, str]
 """Replace the program's characters `[start, end)` by the text."""

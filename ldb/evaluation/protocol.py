@@ -14,17 +14,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ldb import prompt
-from ldb.benchmarks import assemble_program
-from ldb.chat import ChatStrategy
-from ldb.datasets import Problem
-from ldb.debugger import debug
+from ldb.debugging.chat import prompt
+from ldb.debugging.chat.replies import parse_program
+from ldb.debugging.chat.strategy import ChatStrategy
+from ldb.debugging.choice import choose
+from ldb.debugging.loop import debug
 from ldb.errors import InputError, LdbError
-from ldb.executors import Executor
+from ldb.evaluation.executors import Executor
+from ldb.evaluation.problems import Problem, assemble_program
 from ldb.models import SCHEMA_VERSION, DebugStatus, Feedback, Level, TraceStatus, Verdict
-from ldb.strategies import choose
-from ldb.tracing import trace
-from ldb.verdicts import parse_program
+from ldb.run.tracing import trace
 
 ProblemStatus = Literal["passed", "fixed", "unfixed", "error"]
 

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from ldb import prompt
+from ldb.debugging.chat import prompt
+from ldb.debugging.chat.replies import parse_program, parse_verdicts
+from ldb.debugging.strategy import Round, Step
 from ldb.errors import ModelError, UnusableReply
 from ldb.llm.base import ChatModel, Message, Usage
 from ldb.models import Feedback, Level, Verdict
-from ldb.strategy import Round, Step
-from ldb.verdicts import parse_program, parse_verdicts
 
 _ASK_AGAIN = "I could not use that answer: {why}. Please answer again in the format asked for."
 

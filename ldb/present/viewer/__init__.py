@@ -13,10 +13,10 @@ from typing import Any
 
 from ldb import cfg
 from ldb.errors import SourceSyntaxError
-from ldb.harness.main import PROGRAM_FILENAME
-from ldb.layout import layout
 from ldb.models import DebugResult, FunctionGraph, TraceResult, Verdict
-from ldb.tracing import trace
+from ldb.present.layout import layout
+from ldb.run.tracing import trace
+from ldb.wire import PROGRAM_FILENAME
 
 _ASSETS = resources.files(__name__)
 ASSETS = Path(str(_ASSETS))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ldb.harness import asts
+from ldb import asts
 
 _ARROWS = r"(?:==|➞|->|=>|→|should return|returns|gives)"
 

@@ -25,16 +25,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from types import CodeType
 
-from . import asts
+from ldb import asts
+from ldb.wire import ACTUAL, CALL, EXPECTED, FAIL
 
-ACTUAL = "__ldb_actual__"
-EXPECTED = "__ldb_expected__"
-FAIL = "__ldb_fail__"
-CALL = "__ldb_call__"
 # Builtins that look at the frame calling them: a wrapper in between would change what
 # they see.
 _FRAME_BUILTINS = {"super", "locals", "vars", "globals", "dir", "eval", "exec", "breakpoint"}
-CANDIDATE = "candidate"
 
 _COMPARISONS: dict[type[ast.cmpop], str] = {
     ast.Eq: "==",

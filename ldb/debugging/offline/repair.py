@@ -10,9 +10,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from ldb.debugging.offline.edits import Edit, edits
 from ldb.models import TraceResult
-from ldb.offline.edits import Edit, edits
-from ldb.tracing import trace
+from ldb.run.tracing import trace
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ldb import cfg, pool, sandbox
+from ldb import cfg
 from ldb.errors import InputError, SourceSyntaxError
-from ldb.harness import cases as test_cases
-from ldb.harness.main import PROGRAM_FILENAME
 from ldb.models import (
     BlockVisits,
     CaseResult,
@@ -25,12 +23,14 @@ from ldb.models import (
     TraceResult,
     TraceStatus,
 )
-from ldb.runner import HarnessRun, run_harness
-from ldb.sandbox import SandboxMode
+from ldb.run import pool, sandbox
+from ldb.run.runner import HarnessRun, run_harness
+from ldb.run.sandbox import SandboxMode
+from ldb.run.suite import TestSyntaxError, compile_suite
 from ldb.settings import RunLimits, run_limits
+from ldb.wire import PROGRAM_FILENAME, ROLES
 
 TracerName = Literal["auto", "monitoring", "settrace", "off"]
-_ROLES = {"statement": 0, "header": 1, "passive": 2}
 
 
 TraceLimits = RunLimits
@@ -103,8 +103,8 @@ def _trace(
     except SourceSyntaxError as error:
         return _failed_to_start("syntax_error", str(error), where), []
     try:
-        suite = test_cases.compile_suite(test)
-    except test_cases.TestSyntaxError as error:
+        suite = compile_suite(test)
+    except TestSyntaxError as error:
         position = [error.filename, error.error.lineno, error.error.offset]
         at = ":".join(str(part) for part in position if part is not None)
         return _failed_to_start("test_syntax_error", f"{at}: {error.error.msg}", where), []
@@ -183,7 +183,7 @@ def _backend_name(tracer: TracerName) -> Literal["monitoring", "settrace", "off"
 
 def _unit_payload(graph: FunctionGraph) -> list[Any]:
     elements = [
-        [span.line, span.col, span.end_line, span.end_col, block.id, _ROLES[span.kind]]
+        [span.line, span.col, span.end_line, span.end_col, block.id, ROLES[span.kind]]
         for block in graph.blocks
         for span in block.spans
     ]

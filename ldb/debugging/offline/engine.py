@@ -7,14 +7,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ldb.debugging.offline.examples import examples
+from ldb.debugging.offline.localise import Localisation, localise, verdicts
+from ldb.debugging.offline.repair import search
+from ldb.debugging.offline.self_tests import Stripped, strip_self_tests
+from ldb.debugging.strategy import Round, Step
 from ldb.llm.base import Usage
 from ldb.models import FunctionGraph, Level, Verdict
-from ldb.offline.examples import examples
-from ldb.offline.localise import Localisation, localise, verdicts
-from ldb.offline.repair import search
-from ldb.offline.self_tests import Stripped, strip_self_tests
-from ldb.strategy import Round, Step
-from ldb.tracing import CaseTrace, trace_cases
+from ldb.run.tracing import CaseTrace, trace_cases
 
 _TYPE_OF_REPR = (
     (re.compile(r"-?\d+"), "int"),

@@ -1,0 +1,2 @@
+"""Batch evaluation under LDB's protocol: the benchmark problems, the protocol per problem, where
+problems run, and the report."""

