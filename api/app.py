@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 import ldb
 from api import errors
-from api.deps import authorised
+from api.deps import bearer_documented
 from api.gate import Gate
 from api.jobs import JobRunner
 from api.middleware import RequestContext
@@ -87,7 +87,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.include_router(service.public)
     app.include_router(ui.public)
     app.mount("/ui", StaticFiles(directory=ldb.VIEWER_ASSETS), name="viewer")
-    guarded = [Depends(authorised)]
+    guarded = [Depends(bearer_documented)]
     for module in (blocks, trace, debug, jobs, results, service, ui):
         app.include_router(module.router, dependencies=guarded)
     return app

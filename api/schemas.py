@@ -11,10 +11,10 @@ import ldb
 
 
 def _every_limit_optional() -> type[BaseModel]:
-    """`ldb.TraceLimits` with every field optional: a request names only what it changes."""
+    """`ldb.RunLimits` with every field optional: a request names only what it changes."""
     fields: dict[str, Any] = {
         name: (info.annotation | None, FieldInfo.merge_field_infos(info, default=None))  # type: ignore[operator]
-        for name, info in ldb.TraceLimits.model_fields.items()
+        for name, info in ldb.RunLimits.model_fields.items()
     }
     return create_model(
         "Limits",
@@ -46,25 +46,15 @@ class TraceRequest(_Request):
     limits: Limits | None = None  # type: ignore[valid-type]
 
 
-class DebugRequest(_Request):
+class DebugRequest(_Request, ldb.DebugChoices):
+    """A program and its test to debug, and `ldb.DebugChoices`: a `base_url` must be one the
+    operator allows (LDB_ALLOWED_BASE_URLS), `max_iterations` at most the server's; the model
+    server's key is the server's own."""
+
     code: str = Field(description=_CODE)
     test: Test = Field(description="The visible test: " + _TEST)
     task: str | None = Field(default=None, description="What the program must do.")
     entry_point: str | None = Field(default=None, description="The function `candidate` is.")
-    model: str | None = Field(
-        default=None,
-        description="`offline` (ldb's engine) or a chat model's name; default: the server's.",
-    )
-    base_url: str | None = Field(
-        default=None,
-        description="The model's OpenAI-compatible server: one the operator allows "
-        "(LDB_ALLOWED_BASE_URLS); default: the server's.",
-    )
-    max_iterations: int = Field(default=10, ge=0, le=50)
-    feedback: ldb.Feedback = "blocks"
-    level: ldb.Level = "block"
-    seed: int = 0
-    max_tokens: int | None = Field(default=None, ge=1)
     limits: Limits | None = None  # type: ignore[valid-type]
 
 

@@ -38,6 +38,9 @@ class ServiceSettings(BaseSettings):
     max_code_bytes: int = Field(
         default=200_000, ge=256, description="Largest program or test in a request."
     )
+    max_iterations: int = Field(
+        default=50, ge=0, description="Rounds of judging and repair one debug request may ask."
+    )
     max_job_requests: int = Field(default=500, ge=1, description="Debug requests in one job.")
     request_timeout_s: float = Field(
         default=300.0, gt=0, description="Time one /debug request may take, all rounds."

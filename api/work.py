@@ -1,5 +1,6 @@
-"""A request's work, in a worker thread: its limits and model server checked against what the
-operator allows, the run done by ldb, within the request's time budget."""
+"""A request's work: checked once against what the operator allows (sizes, model server, rounds,
+limits), the same way for every route and at submission, then run by ldb in a worker thread
+within the request's time budget."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi import Response
 
 import ldb
 from api.errors import Forbidden, TimedOut, TooLarge
-from api.schemas import DebugRequest
+from api.schemas import DebugRequest, TraceRequest
 from api.settings import ServiceSettings
 
 Progress = Callable[[str, dict[str, Any]], None]
@@ -29,6 +30,23 @@ def with_id(body: str, result_id: str) -> Response:
     return Response(f'{{"id":"{result_id}",{body[1:]}', media_type="application/json")
 
 
+def checked_debug(request: DebugRequest, settings: ServiceSettings) -> ldb.DebugOptions:
+    """The options of a debug request this server will run; anything it would refuse is
+    refused here, before a turn is taken, a stream starts or a job is queued."""
+    check_sizes(settings, code=request.code, test=request.test, task=request.task)
+    check_base_url(settings, request.base_url)
+    if request.max_iterations > settings.max_iterations:
+        raise ldb.InputError(f"max_iterations: at most {settings.max_iterations} on this server")
+    chosen = request.model_dump(include=set(ldb.DebugChoices.model_fields))
+    return ldb.DebugOptions(**chosen, limits=limits(request.limits))
+
+
+def checked_trace(request: TraceRequest, settings: ServiceSettings) -> ldb.RunLimits:
+    """The limits of a trace request this server will run, as `checked_debug` checks."""
+    check_sizes(settings, code=request.code, test=request.test)
+    return limits(request.limits)
+
+
 def check_sizes(settings: ServiceSettings, **texts: str | list[str] | None) -> None:
     for name, text in texts.items():
         parts = [text] if isinstance(text, str) else text or []
@@ -37,19 +55,18 @@ def check_sizes(settings: ServiceSettings, **texts: str | list[str] | None) -> N
             raise TooLarge(f"{name} is {size} bytes, over this server's {settings.max_code_bytes}")
 
 
-def limits(given: Any) -> dict[str, Any]:
-    """The request's limits, each at most the server's own (a request may ask for less time
-    or memory, never more); validated by ldb."""
+def limits(given: Any) -> ldb.RunLimits:
+    """The server's limits with those the request names, each at most the server's own (a
+    request may ask for less time or memory, never more)."""
+    server = ldb.RunLimits()
     if given is None:
-        return {}
+        return server
     chosen: dict[str, Any] = given.model_dump(exclude_none=True)
-    ldb.trace_limits(**chosen)
-    defaults = ldb.trace_limits().model_dump()
     for name, value in chosen.items():
-        ceiling = defaults[name]
+        ceiling = getattr(server, name)
         if not isinstance(value, bool) and isinstance(value, int | float) and value > ceiling:
             raise ldb.InputError(f"limit {name}: at most {ceiling} on this server")
-    return chosen
+    return server.updated(**chosen)
 
 
 def check_base_url(settings: ServiceSettings, base_url: str | None) -> None:
@@ -74,9 +91,7 @@ def debug(
 ) -> ldb.DebugResult:
     """The debug run; `should_stop` is asked at each stage and ends the run (raising
     `Stopped` with its words) when it answers."""
-    check_sizes(settings, code=request.code, test=request.test, task=request.task)
-    check_base_url(settings, request.base_url)
-    run_limits = limits(request.limits)
+    options = checked_debug(request, settings)
     deadline = time.monotonic() + settings.request_timeout_s
 
     def hook(stage: str, details: dict[str, Any]) -> None:
@@ -97,13 +112,6 @@ def debug(
         request.test,
         task=request.task,
         entry_point=request.entry_point,
-        model=request.model,
-        base_url=request.base_url,
-        max_iterations=request.max_iterations,
-        feedback=request.feedback,
-        level=request.level,
-        seed=request.seed,
-        max_tokens=request.max_tokens,
+        options=options,
         progress=hook,
-        **run_limits,
     )

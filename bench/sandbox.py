@@ -20,7 +20,7 @@ from functools import partial
 
 import ldb
 from ldb.run import sandbox
-from ldb.settings import get_settings, run_limits
+from ldb.settings import get_settings
 
 TRIVIAL = ("def f(x):\n    return x + 1\n", "assert f(1) == 2\n")
 
@@ -44,7 +44,7 @@ def main() -> None:
         "pooled/cold",
     )
     print("{:24} {:>13} {:>13} {:>6} {:>10} {:>11} {:>12}".format(*header))
-    prepared = sandbox.prepare(run_limits(), mode)
+    prepared = sandbox.prepare(get_settings().limits, mode)
     try:
         for name, (program, test) in _programs().items():
             script = program + "\n" + test
@@ -89,7 +89,11 @@ def _overshoot(*, pooled: bool) -> float:
     """How long past its wall limit a run that never ends takes to be killed and reported."""
     _use_pool(pooled)
     started = time.perf_counter()
-    result = ldb.trace("def f():\n    while True: pass\n", "assert f()", timeout_s=KILL_AFTER_S)
+    result = ldb.trace(
+        "def f():\n    while True: pass\n",
+        "assert f()",
+        limits=ldb.RunLimits(timeout_s=KILL_AFTER_S),
+    )
     assert result.status == "timeout", result.status
     return time.perf_counter() - started - KILL_AFTER_S
 

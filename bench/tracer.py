@@ -23,7 +23,7 @@ import ldb
 from ldb.evaluation.problems import assemble_program, read_jsonl
 from ldb.harness.recorder import Recorder
 from ldb.harness.saferepr import SafeRepr
-from ldb.run.tracing import TraceLimits, _unit_payload
+from ldb.run.tracing import _unit_payload
 
 PROGRAMS = {
     "primes below 20000": (
@@ -104,7 +104,7 @@ def _backend(source: str, module: Any, name: str, exact: bool) -> Any:
         units,
         "program.py",
         lambda event: None,
-        visits_per_block=TraceLimits().visits_per_block,
+        visits_per_block=ldb.RunLimits().visits_per_block,
         exact_counts=exact,
         safe_repr=SafeRepr(),
     )

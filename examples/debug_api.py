@@ -14,7 +14,7 @@ HERE = Path(__file__).parent
 program = (HERE / "moving_average.py").read_text()
 tests = (HERE / "moving_average_test.py").read_text()
 
-result = ldb.debug(program, tests, max_iterations=3)
+result = ldb.debug(program, tests, options=ldb.DebugOptions(max_iterations=3))
 for iteration in result.iterations:
     passed = sum(case.status == "passed" for case in iteration.cases)
     print(f"round {iteration.index + 1}: {passed} of {len(iteration.cases)} cases pass")

@@ -38,8 +38,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ldb.errors import SourceSyntaxError
 from ldb.models import Block, Edge, EdgeKind, FunctionGraph, Span, SpanKind
 from ldb.source import SourceText, parse
+from ldb.wire import PROGRAM_FILENAME
 
 Position = tuple[int, int]
 UnitNode = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -104,6 +106,15 @@ def build(source: str, filename: str = "<string>") -> list[FunctionGraph]:
         work.extend((child, prefix + child.name) for child in builder.nested)
     graphs.sort(key=lambda item: item[0])
     return [graph for _, graph in graphs]
+
+
+def program_graphs(program: str) -> list[FunctionGraph]:
+    """The graphs of a program under test, as its traces name it, or none when it does not
+    parse (a repair, or a round's program, may not)."""
+    try:
+        return build(program, PROGRAM_FILENAME)
+    except SourceSyntaxError:
+        return []
 
 
 def find(graphs: Sequence[FunctionGraph], name: str) -> list[FunctionGraph]:

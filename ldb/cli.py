@@ -1,32 +1,30 @@
-"""The `ldb` command line: argument parsing, dispatch, and exit codes."""
+"""The `ldb` command line: argument parsing, dispatch, and exit codes.
+
+A command imports what it uses when it runs: `ldb --help` and `ldb blocks` must not wait for
+the model client, the service or the viewer.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
+from typing import TYPE_CHECKING
 
 import ldb
-from ldb import cfg
 from ldb.errors import InputError, LdbError
-from ldb.evaluation import executors, problems, protocol, report
-from ldb.evaluation.problems import DATASETS
-from ldb.models import BlocksReport
-from ldb.present import render, viewer
-from ldb.schema import DOCUMENTS, json_schema
+from ldb.evaluation import DATASETS
+from ldb.schema import DOCUMENTS
 from ldb.wire import PROGRAM_FILENAME
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ldb.models import DebugResult, TraceResult
+    from ldb.settings import DebugOptions, RunLimits
 
 log = logging.getLogger("ldb")
 
@@ -63,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ldb",
+        formatter_class=_HelpFormatter,
         description=(
             "A runtime-tracing debugger for Python programs written by language models: "
             "basic blocks, traces of the states after each block, verdicts and repairs."
@@ -75,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
 
     blocks = commands.add_parser(
         "blocks",
+        formatter_class=_HelpFormatter,
         help="show the basic blocks and control-flow graph of each function",
         description=(
             "Split every function, class body and the module code of a Python file into "
@@ -90,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
 
     tracing = commands.add_parser(
         "trace",
+        formatter_class=_HelpFormatter,
         help="run a test under the block tracer and show the state after each block",
         description=(
             "Run a program's test in a child process under the block tracer: the outcome of "
@@ -107,14 +108,10 @@ def _parser() -> argparse.ArgumentParser:
         help="sys.monitoring (Python 3.12+) or sys.settrace; auto picks the first available; "
         "off runs the tests only",
     )
-    tracing.add_argument("--timeout", type=float, metavar="S", help="wall time for the run")
-    tracing.add_argument(
-        "--visits-per-block", type=int, metavar="K", help="visits of a block recorded in full"
-    )
-    tracing.add_argument(
-        "--exact-counts", action="store_true", help="count every visit past the budget"
-    )
-    tracing.add_argument("--max-events", type=int, metavar="N", help="events kept in the trace")
+    _limit(tracing, "--timeout", "timeout_s", float, "S")
+    _limit(tracing, "--visits-per-block", "visits_per_block", int, "K")
+    _limit(tracing, "--exact-counts", "exact_counts", bool)
+    _limit(tracing, "--max-events", "max_events", int, "N")
     tracing.add_argument(
         "--html", type=Path, metavar="FILE", help="also write the trace viewer, one HTML file"
     )
@@ -122,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
 
     debugging = commands.add_parser(
         "debug",
+        formatter_class=_HelpFormatter,
         help="find the faulty blocks of a program and repair it until its tests pass",
         description=(
             "Run the tests; while a case fails, trace it, judge each block of the trace "
@@ -153,6 +151,7 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluating = commands.add_parser(
         "eval",
+        formatter_class=_HelpFormatter,
         help="evaluate the debugger on HumanEval, MBPP or TransCoder, problem by problem",
         description=(
             "LDB's protocol: a seed that passes its visible tests is scored on the hidden test "
@@ -196,6 +195,7 @@ def _parser() -> argparse.ArgumentParser:
 
     reporting = commands.add_parser(
         "report",
+        formatter_class=_HelpFormatter,
         help="summarise an evaluation's results, and compare them with LDB's",
         description=(
             "pass@1 of the seeds and after debugging, what was fixed and broken, rounds, tokens "
@@ -216,6 +216,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser(
         "serve",
+        formatter_class=_HelpFormatter,
         help="run the HTTP service (POST /debug, /trace, /blocks, jobs; docs at /docs)",
         description=(
             "Serve ldb over HTTP with uvicorn. Settings come from LDB_* variables: "
@@ -231,6 +232,7 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser(
         "schema",
+        formatter_class=_HelpFormatter,
         help="print the JSON Schema of a JSON document ldb writes",
         description="Print the JSON Schema (draft 2020-12) of what a command prints with --json.",
     )
@@ -259,36 +261,115 @@ def _test_of(args: argparse.Namespace) -> str:
 
 
 def _debugging_options(parser: argparse.ArgumentParser) -> None:
-    """What `debug` and `eval` share: who debugs, and how."""
-    parser.add_argument(
-        "--model",
-        metavar="NAME",
-        help="offline (default, or LDB_MODEL), a chat model's name, or replay:FILE",
+    """What `debug` and `eval` share: the fields of `ldb.DebugOptions` (the key comes from the
+    environment only, never a command line that others can see)."""
+    _choice(parser, "--model", "model", str, "NAME")
+    _choice(parser, "--base-url", "base_url", str, "URL")
+    _choice(parser, "--max-iterations", "max_iterations", int, "N")
+    _choice(parser, "--feedback", "feedback", str, choices=["blocks", "simple", "explain"])
+    _choice(parser, "--level", "level", str, choices=["line", "block", "function"])
+    _choice(parser, "--seed", "seed", int, "N")
+    _choice(parser, "--max-tokens", "max_tokens", int, "N")
+    _limit(parser, "--timeout", "timeout_s", float, "S")
+
+
+# Options that stand for a field of ldb.DebugChoices or ldb.RunLimits: their help and default
+# are the model's, looked up only when help is shown (ldb's models are not imported to parse).
+_FIELD = "ldb_field"
+_FLAGS: dict[str, str] = {}
+"""The flag of each field, to name it in errors as the user typed it: `option max_iterations`
+and `limit timeout_s` become `--max-iterations` and `--timeout`."""
+
+
+def _choice(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    name: str,
+    kind: type,
+    metavar: str | None = None,
+    choices: list[str] | None = None,
+) -> None:
+    action = parser.add_argument(
+        flag, dest=name, type=kind, metavar=metavar, choices=choices, default=None
     )
-    parser.add_argument(
-        "--base-url", metavar="URL", help="the OpenAI-compatible server (LDB_BASE_URL)"
-    )
-    parser.add_argument(
-        "--max-iterations", type=int, default=10, metavar="N", help="rounds at most (10)"
-    )
-    parser.add_argument(
-        "--feedback",
-        choices=["blocks", "simple", "explain"],
-        default="blocks",
-        help="what the model sees: the block trace (LDB), the test result only, or a request "
-        "to explain the code (Self-Debugging)",
-    )
-    parser.add_argument(
-        "--level",
-        choices=["line", "block", "function"],
-        default="block",
-        help="the unit of the trace the verdicts judge",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="picks the failing case (0)")
-    parser.add_argument(
-        "--max-tokens", type=int, metavar="N", help="model tokens the whole run may use"
-    )
-    parser.add_argument("--timeout", type=float, metavar="S", help="wall time for each run")
+    setattr(action, _FIELD, ("choice", name))
+    _FLAGS[f"option {name}"] = flag
+
+
+def _limit(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    name: str,
+    kind: type,
+    metavar: str | None = None,
+) -> None:
+    if kind is bool:
+        action = parser.add_argument(flag, dest=f"limit_{name}", action="store_const", const=True)
+    else:
+        action = parser.add_argument(flag, dest=f"limit_{name}", type=kind, metavar=metavar)
+    setattr(action, _FIELD, ("limit", name))
+    _FLAGS[f"limit {name}"] = flag
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Help for a field-backed option from the model's description and default, so the two
+    never disagree."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        field = getattr(action, _FIELD, None)
+        if field is None:
+            return action.help
+        from ldb.settings import DebugChoices, RunLimits
+
+        kind, name = field
+        info = (RunLimits if kind == "limit" else DebugChoices).model_fields[name]
+        text = (info.description or "").rstrip(".")
+        text = text[:1].lower() + text[1:]
+        if kind == "limit":
+            default = getattr(RunLimits(), name)  # this machine's, LDB_<FIELD> included
+            text = f"{text} (default: {default})" if not isinstance(default, bool) else text
+        elif info.default is not None:
+            text = f"{text} (default: {info.default})"
+        return text.replace("%", "%%")
+
+
+def _limits(args: argparse.Namespace) -> RunLimits:
+    """This machine's limits with those given on the command line."""
+    from ldb.settings import RunLimits
+
+    prefix = "limit_"
+    given = {
+        name.removeprefix(prefix): value
+        for name, value in vars(args).items()
+        if name.startswith(prefix) and value is not None
+    }
+    with _flags_named():
+        return RunLimits(**given)
+
+
+def _debug_options(args: argparse.Namespace) -> DebugOptions:
+    from ldb.settings import DebugChoices, DebugOptions
+
+    given = {
+        name: getattr(args, name)
+        for name in DebugChoices.model_fields
+        if getattr(args, name, None) is not None
+    }
+    limits = _limits(args)
+    with _flags_named():
+        return DebugOptions(**given, limits=limits)
+
+
+@contextlib.contextmanager
+def _flags_named() -> Iterator[None]:
+    try:
+        yield
+    except InputError as error:
+        words = str(error)
+        field, colon, why = words.partition(":")
+        if colon and field in _FLAGS:
+            raise InputError(f"{_FLAGS[field]}:{why}") from None
+        raise
 
 
 def _read(path: str) -> tuple[str, str]:
@@ -307,7 +388,24 @@ def _read(path: str) -> tuple[str, str]:
         raise InputError(f"{path}: {error.strerror}") from None
 
 
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True, stderr=stderr)
+
+
+def _warn_if_unisolated(result: TraceResult | DebugResult) -> None:
+    """The JSON says how programs ran; a person reading the rest is told in one line."""
+    if result.sandbox == "unisolated":
+        why = ldb.sandbox_status().reason
+        print(f"ldb: warning: the program ran unisolated ({why})", file=sys.stderr)
+
+
 def _blocks(args: argparse.Namespace) -> int:
+    from ldb import cfg
+    from ldb.models import BlocksReport
+    from ldb.present import render
+
     source, filename = _read(args.path)
     graphs = cfg.build(source, filename)
     if args.function is not None:
@@ -317,25 +415,20 @@ def _blocks(args: argparse.Namespace) -> int:
     if args.json:
         print(BlocksReport(functions=graphs).model_dump_json(indent=2))
     else:
-        Console(highlight=False, soft_wrap=True).print(render.blocks(graphs))
+        _console().print(render.blocks(graphs))
     return EXIT_OK
 
 
 def _trace(args: argparse.Namespace) -> int:
+    from ldb import cfg
+    from ldb.present import render, viewer
+
     source, filename = _read(args.path)
     test = _test_of(args)
-    limits = {
-        name: value
-        for name, value in (
-            ("timeout_s", args.timeout),
-            ("visits_per_block", args.visits_per_block),
-            ("max_events", args.max_events),
-        )
-        if value is not None
-    }
-    if args.exact_counts:
-        limits["exact_counts"] = True
-    result = ldb.trace(source, test, entry_point=args.entry_point, tracer=args.tracer, **limits)
+    limits = _limits(args)
+    result = ldb.trace(
+        source, test, entry_point=args.entry_point, tracer=args.tracer, limits=limits
+    )
     if result.status in _BAD_INPUT:
         message = result.message or result.status.replace("_", " ")
         raise InputError(message.replace(PROGRAM_FILENAME, filename, 1))
@@ -346,11 +439,14 @@ def _trace(args: argparse.Namespace) -> int:
         print(result.model_dump_json(indent=2))
     else:
         graphs = cfg.build(source, filename)
-        Console(highlight=False, soft_wrap=True).print(render.trace(result, graphs))
+        _console().print(render.trace(result, graphs))
+        _warn_if_unisolated(result)
     return EXIT_OK if result.status == "passed" else EXIT_FAILING
 
 
 def _write_html(path: Path, views: list[dict[str, object]], summary: dict[str, object]) -> None:
+    from ldb.present import viewer
+
     try:
         path.write_text(viewer.page(views, summary), encoding="utf-8")
     except OSError as error:
@@ -358,34 +454,29 @@ def _write_html(path: Path, views: list[dict[str, object]], summary: dict[str, o
 
 
 def _debug(args: argparse.Namespace) -> int:
+    from ldb.present import render, viewer
+
     source, filename = _read(args.path)
     test = _test_of(args)
     task = args.task if args.task_file is None else _read(args.task_file)[0]
-    limits = {} if args.timeout is None else {"timeout_s": args.timeout}
-    console = Console(highlight=False, soft_wrap=True, stderr=True)
-    with render.DebugProgress(console, enabled=not args.json) as progress:
+    options = _debug_options(args)
+    with render.DebugProgress(_console(stderr=True), enabled=not args.json) as progress:
         result = ldb.debug(
             source,
             test,
             task=task,
             entry_point=args.entry_point,
-            model=args.model,
-            base_url=args.base_url,
-            max_iterations=args.max_iterations,
-            feedback=args.feedback,
-            level=args.level,
-            seed=args.seed,
-            max_tokens=args.max_tokens,
+            options=options,
             progress=progress.update,
-            **limits,
         )
     if args.html is not None:
-        views = viewer.debug_views(result, test, args.entry_point, **limits)
+        views = viewer.debug_views(result, test, args.entry_point, options.limits)
         _write_html(args.html, views, viewer.summary(f"ldb debug {filename}", result))
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
-        Console(highlight=False, soft_wrap=True).print(render.debug(result, filename))
+        _console().print(render.debug(result, filename))
+        _warn_if_unisolated(result)
     if result.status == "error":
         print(f"ldb: {result.message}", file=sys.stderr)
         return EXIT_INTERNAL
@@ -393,23 +484,24 @@ def _debug(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    if args.max_iterations < 0:
-        raise InputError("--max-iterations must be 0 or more")
-    limits = {} if args.timeout is None else {"timeout_s": args.timeout}
-    ldb.trace_limits(**limits)
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from ldb.evaluation import executors, problems, protocol
+
+    debugging = _debug_options(args)
     todo = problems.load(args.dataset, data=args.data, seeds=args.seeds, limit=args.limit)
     options = protocol.Options(
-        model=args.model,
-        base_url=args.base_url,
-        max_iterations=args.max_iterations,
-        feedback=args.feedback,
-        level=args.level,
-        seed=args.seed,
-        max_tokens=args.max_tokens,
-        limits=limits,
+        debugging,
         # Without seeds, a chat model writes them first; the offline engine debugs the
         # canonical solutions (a smoke run of the whole pipeline).
-        generate=args.seeds is None and (args.model or ldb.default_model()) != "offline",
+        generate=args.seeds is None and (debugging.model or ldb.default_model()) != "offline",
     )
     skipped = len(protocol.finished(args.out)) if args.resume else 0
     pool = executors.executor(args.executor, args.workers, args.ray_address)
@@ -442,6 +534,8 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from ldb.evaluation import report
+
     records = report.load(args.results)
     groups = report.compare(records, args.compare) if args.compare is not None else None
     name = records[0].dataset
@@ -489,5 +583,9 @@ _SERVICE_LOGGING = {
 
 
 def _schema(args: argparse.Namespace) -> int:
+    import json
+
+    from ldb.schema import json_schema
+
     print(json.dumps(json_schema(args.name), indent=2))
     return EXIT_OK

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 SCHEMA_VERSION = 1
 """Bumped whenever a JSON document ldb writes changes incompatibly."""
@@ -88,6 +90,8 @@ class FunctionGraph(_Frozen):
     def to_networkx(self) -> nx.DiGraph:
         """The graph as a `networkx.DiGraph`: nodes are block ids carrying the `Block` under
         "block"; edges carry their `kind` (and all `kinds`, should two kinds join one pair)."""
+        import networkx as nx
+
         graph = nx.DiGraph(name=self.qualname, entry=self.entry, exit=self.exit)
         for block in self.blocks:
             graph.add_node(block.id, block=block)

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
-from ldb.models import SCHEMA_VERSION, BlocksReport, DebugResult, TraceResult
-
-DOCUMENTS: dict[str, type[BaseModel]] = {
-    "blocks": BlocksReport,
-    "trace": TraceResult,
-    "debug": DebugResult,
-}
+DOCUMENTS = ("blocks", "debug", "trace")
 """Each document ldb prints with `--json`, under the name `ldb schema NAME` takes."""
+
+
+def document_model(name: str) -> type[BaseModel]:
+    """The model of a document, by its name."""
+    from ldb.models import BlocksReport, DebugResult, TraceResult
+
+    models: dict[str, type[BaseModel]] = {
+        "blocks": BlocksReport,
+        "trace": TraceResult,
+        "debug": DebugResult,
+    }
+    return models[name]
 
 
 def json_schema(name: str) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of one document, as ldb serialises it."""
-    schema = DOCUMENTS[name].model_json_schema(mode="serialization")
+    from ldb.models import SCHEMA_VERSION
+
+    schema = document_model(name).model_json_schema(mode="serialization")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"urn:ldb:schema:{name}:v{SCHEMA_VERSION}",

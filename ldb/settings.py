@@ -1,9 +1,11 @@
-"""Every limit and setting of ldb in one place, from `LDB_*` environment variables."""
+"""Every option of ldb in one place: what one run may use (`RunLimits`), how a debug run goes
+(`DebugOptions`), and how this machine runs programs (`Settings`); defaults from `LDB_*`
+environment variables."""
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import (
     AliasChoices,
@@ -17,15 +19,32 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ldb.errors import InputError
+from ldb.models import Feedback, Level
 
 SandboxChoice = Literal["auto", "bwrap", "unisolated"]
 
 
-class RunLimits(BaseModel):
-    """What one run of a program may use. Defaults come from `LDB_<FIELD>` (e.g.
-    `LDB_TIMEOUT_S=20`, see `run_limits`); each call may override any of them by keyword."""
+class _Checked(BaseModel):
+    """Refuses a bad value as an `InputError` naming it, when made directly (by the CLI, a
+    caller); nested in a request, the request's own validation reports it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    _kind: ClassVar[str] = "option"
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise InputError(f"{self._kind} {where}: {first['msg']}") from None
+
+
+class RunLimits(_Checked, BaseSettings):
+    """What one run of a program may use. A field not given takes `LDB_<FIELD>` from the
+    environment (e.g. `LDB_TIMEOUT_S=20`), else its default: `RunLimits(timeout_s=3)` is this
+    machine's limits with a shorter wall time. A bad value is an `InputError` naming it."""
+
+    model_config = SettingsConfigDict(env_prefix="LDB_", extra="forbid", frozen=True)
 
     timeout_s: float = Field(default=10.0, gt=0, description="Wall time for the whole run.")
     case_cpu_s: float = Field(default=5.0, gt=0, description="CPU time for one test case.")
@@ -49,9 +68,54 @@ class RunLimits(BaseModel):
     max_output_bytes: int = Field(default=1 << 20, ge=1024, description="Program output kept.")
     max_result_bytes: int = Field(default=64 << 20, ge=1 << 16, description="Result pipe cap.")
 
+    _kind: ClassVar[str] = "limit"
 
-class _RunLimitsFromEnvironment(BaseSettings, RunLimits):
-    model_config = SettingsConfigDict(env_prefix="LDB_", extra="ignore", frozen=True)
+    def updated(self, **changes: Any) -> RunLimits:
+        """These limits with some replaced, each checked (an unknown name is refused)."""
+        return RunLimits(**{**self.model_dump(), **changes}) if changes else self
+
+
+class DebugChoices(BaseModel):
+    """What anyone may choose about a debug run, the service's clients included: who judges
+    and repairs, for how many rounds, and what the model is shown."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str | None = Field(
+        default=None,
+        description="`offline` (ldb's own engine, needing no model), a chat model's name on the "
+        "OpenAI-compatible server at base_url, or `replay:FILE` (a recording); default: "
+        "LDB_MODEL, else offline.",
+    )
+    base_url: str | None = Field(
+        default=None,
+        description="The model's OpenAI-compatible server; default: LDB_BASE_URL, else OpenAI's.",
+    )
+    max_iterations: int = Field(default=10, ge=0, description="Rounds of judging and repair.")
+    feedback: Feedback = Field(
+        default="blocks",
+        description="What the model sees: the block trace (LDB), the test result only, or a "
+        "request to explain the code (Self-Debugging).",
+    )
+    level: Level = Field(default="block", description="The unit of the trace the verdicts judge.")
+    seed: int = Field(default=0, description="Picks the failing case traced each round.")
+    max_tokens: int | None = Field(
+        default=None, ge=1, description="Model tokens the whole run may use."
+    )
+
+
+class DebugOptions(_Checked, DebugChoices):
+    """How a debug run goes: `DebugChoices`, and what only the caller's own machine gives, the
+    model server's key and the limits of every run. The one set of options of `ldb.debug`,
+    `ldb debug`, the service's requests and `ldb eval`."""
+
+    api_key: SecretStr | None = Field(
+        default=None,
+        exclude=True,
+        description="The model server's key; default: LDB_API_KEY or OPENAI_API_KEY. Never "
+        "shown or stored.",
+    )
+    limits: RunLimits = Field(default_factory=RunLimits, description="What each run may use.")
 
 
 class Settings(BaseSettings):
@@ -98,14 +162,14 @@ class Settings(BaseSettings):
         description="The model server's key; never logged or stored.",
     )
 
-    _limits: RunLimits = PrivateAttr()
-
-    def model_post_init(self, context: Any) -> None:
-        self._limits = RunLimits.model_validate(_RunLimitsFromEnvironment().model_dump())
+    _limits: RunLimits | None = PrivateAttr(default=None)
 
     @property
     def limits(self) -> RunLimits:
-        """The default limits of every run, from `LDB_<FIELD>`."""
+        """The limits of a run that names none: `RunLimits()`, read from the environment once
+        with the rest of the settings."""
+        if self._limits is None:
+            self._limits = RunLimits()
         return self._limits
 
 
@@ -118,16 +182,3 @@ def get_settings() -> Settings:
 def default_model() -> str:
     """The model a call that names none debugs with: `LDB_MODEL`, else `offline`."""
     return get_settings().model or "offline"
-
-
-def run_limits(**overrides: Any) -> RunLimits:
-    """The default limits with some replaced: each value validated, an unknown name refused."""
-    defaults = get_settings().limits
-    if not overrides:
-        return defaults
-    try:
-        return RunLimits.model_validate({**defaults.model_dump(), **overrides})
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise InputError(f"limit {where}: {first['msg']}") from None

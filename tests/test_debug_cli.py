@@ -212,8 +212,11 @@ def test_bad_input_exits_2_and_says_why(total: Path, options: list[str], message
         (["two.py", "--test-file", "missing_test.py"], "missing_test.py: no such file"),
         (["two.py", "--test", TOTAL_TEST, "--task-file", "no.txt"], "no.txt: no such file"),
         (["two.py", "--test", "x = total([1])"], "the test holds no assert and no test_*"),
-        (["two.py", "--test", TOTAL_TEST, "--timeout", "-1"], "limit timeout_s: Input should"),
-        (["two.py", "--test", TOTAL_TEST, "--max-iterations", "-1"], "max_iterations must be"),
+        (["two.py", "--test", TOTAL_TEST, "--timeout", "-1"], "--timeout: Input should be greater"),
+        (
+            ["two.py", "--test", TOTAL_TEST, "--max-iterations", "-1"],
+            "--max-iterations: Input should be",
+        ),
         (["two.py", "--test", CHECK_TEST], "cannot tell which function the test is for"),
     ],
     ids=["no program", "no test file", "no task file", "no assert", "timeout", "rounds", "check"],

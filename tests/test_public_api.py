@@ -3,17 +3,64 @@
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
 import ldb
-from tests.conftest import ROOT
+from tests.conftest import EXAMPLES, ROOT
+
+EXAMPLE = EXAMPLES / "moving_average.py"
 
 
-def test_all_lists_exactly_the_public_names_sorted() -> None:
-    public = {name for name in vars(ldb) if not name.startswith("_")} - {"annotations"}
-    modules = {name for name, value in vars(ldb).items() if type(value).__name__ == "module"}
-    assert set(ldb.__all__) == (public - modules) | {"__version__"}
+def test_all_lists_exactly_the_public_names_sorted_and_each_resolves() -> None:
     assert ldb.__all__ == sorted(ldb.__all__, key=lambda name: (name.startswith("_"), name))
+    assert set(dir(ldb)) == set(ldb.__all__)
+    for name in ldb.__all__:
+        assert getattr(ldb, name) is not None
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = ldb.nothing  # type: ignore[attr-defined]
+
+
+def test_the_names_type_checkers_see_are_the_names_ldb_resolves() -> None:
+    """`ldb/__init__.py` lists its names twice, for type checkers and for lazy lookup: the
+    two lists must agree, name for name and object for object."""
+    tree = ast.parse((ROOT / "ldb" / "__init__.py").read_text())
+    checked = next(n for n in tree.body if isinstance(n, ast.If))
+    seen: dict[str, tuple[str, str]] = {}
+    for node in checked.body:
+        assert isinstance(node, ast.ImportFrom) and node.module is not None
+        for alias in node.names:
+            seen[alias.asname or alias.name] = (node.module, alias.name)
+    assert seen == ldb._WHERE
+    assert set(seen) | {"__version__"} == set(ldb.__all__)
+
+
+_LOADED = """
+import atexit, json, sys
+atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))
+"""
+
+
+@pytest.mark.parametrize(
+    ("start", "unused"),
+    [
+        ("import ldb", ["pydantic", "rich"]),
+        ("from ldb.cli import main; main(['--help'])", ["pydantic", "rich"]),
+        (f"from ldb.cli import main; main(['blocks', {str(EXAMPLE)!r}])", []),
+    ],
+    ids=["import", "help", "blocks"],
+)
+def test_starting_ldb_imports_only_what_the_command_uses(start: str, unused: list[str]) -> None:
+    never = ["fastapi", "grandalf", "httpx", "networkx", "ldb.present.viewer", "ldb.llm"]
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED + start], capture_output=True, text=True, check=False
+    )
+    loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    assert [name for name in [*never, *unused] if name in loaded] == []
 
 
 def test_blocks_returns_function_graphs() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from typing import Any
 
 import pytest
 
@@ -18,8 +19,10 @@ def tracer(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def run(code: str, test: str | list[str], tracer: str, **options: object) -> TraceResult:
-    return ldb.trace(textwrap.dedent(code), test, tracer=tracer, **options)  # type: ignore[arg-type]
+def run(code: str, test: str | list[str], tracer: str, **limits: Any) -> TraceResult:
+    """`ldb.trace` under `tracer`, with this machine's limits but for those named."""
+    chosen = ldb.RunLimits(**limits)
+    return ldb.trace(textwrap.dedent(code), test, tracer=tracer, limits=chosen)  # type: ignore[arg-type]
 
 
 def blocks_of(code: str, function: str) -> ldb.FunctionGraph:

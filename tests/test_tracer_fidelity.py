@@ -27,7 +27,9 @@ def test_every_canonical_solution_passes_under_the_tracer() -> None:
     for problem in problems:
         program = problem["prompt"] + problem["canonical_solution"]
         entry = problem["entry_point"]
-        result = ldb.trace(program, problem["test"], entry_point=entry, timeout_s=60)
+        result = ldb.trace(
+            program, problem["test"], entry_point=entry, limits=ldb.RunLimits(timeout_s=60)
+        )
         returns = [
             e
             for e in result.events

@@ -31,9 +31,7 @@ _MORE: Responses = {
 def _checked(request: DebugRequest, settings: SettingsDep) -> DebugRequest:
     """The request, refused before a turn is taken and before any stream starts: a busy
     service must not answer "retry" to what can never pass, nor a stream 200 to it."""
-    work.check_sizes(settings, code=request.code, test=request.test, task=request.task)
-    work.check_base_url(settings, request.base_url)
-    work.limits(request.limits)
+    work.checked_debug(request, settings)
     return request
 
 

@@ -9,11 +9,12 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
+import ldb
 from api.deps import SettingsDep, StoreDep
-from api.errors import RESPONSES, ErrorBody, NotFound, Responses, TooLarge
+from api.errors import RESPONSES, ErrorBody, Forbidden, NotFound, Responses, TooLarge
 from api.schemas import JobCreated, JobItem, JobRequest, JobStatus
 from api.store import Job, Store
-from api.work import check_base_url, check_sizes
+from api.work import checked_debug
 
 router = APIRouter(tags=["jobs"], responses=RESPONSES)
 
@@ -30,9 +31,11 @@ def submit(
     for a reason that was plain at submission."""
     if len(jobs.requests) > settings.max_job_requests:
         raise TooLarge(f"a job holds at most {settings.max_job_requests} requests")
-    for each in jobs.requests:
-        check_sizes(settings, code=each.code, test=each.test, task=each.task)
-        check_base_url(settings, each.base_url)
+    for index, each in enumerate(jobs.requests):
+        try:
+            checked_debug(each, settings)
+        except (ldb.InputError, Forbidden, TooLarge) as error:
+            raise type(error)(f"requests[{index}]: {error}") from None
     job_id = store.submit([each.model_dump(mode="json") for each in jobs.requests])
     request.app.state.jobs.submitted()
     return JobCreated(id=job_id, total=len(jobs.requests))

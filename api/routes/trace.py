@@ -21,10 +21,11 @@ async def trace(
     """Every test case's outcome, and the variable state after each basic block of the
     first failing case; stored, under the `id` returned."""
     # Refused before a turn: a busy service must not answer "retry" to what can never pass.
-    work.check_sizes(settings, code=request.code, test=request.test)
-    chosen = work.limits(request.limits)
+    limits = work.checked_trace(request, settings)
     result = await gate.run(
-        lambda: ldb.trace(request.code, request.test, entry_point=request.entry_point, **chosen)
+        lambda: ldb.trace(
+            request.code, request.test, entry_point=request.entry_point, limits=limits
+        )
     )
     body = result.model_dump_json()
     asked = request.model_dump(mode="json")

@@ -11,28 +11,19 @@ from ldb.errors import InputError
 from ldb.llm.base import ChatModel
 from ldb.llm.openai import OpenAIChatModel
 from ldb.llm.replay import ReplayModel
-from ldb.models import Feedback, Level
-from ldb.settings import default_model
+from ldb.settings import DebugOptions, default_model
 
 OFFLINE = "offline"
 REPLAY = "replay:"
 
 
-def choose(
-    model: str | None,
-    *,
-    base_url: str | None = None,
-    api_key: str | None = None,
-    feedback: Feedback = "blocks",
-    level: Level = "block",
-    seed: int = 0,
-    max_tokens: int | None = None,
-) -> Strategy:
+def choose(options: DebugOptions) -> Strategy:
     """`offline` (also when no model is named anywhere), `replay:FILE` (a recording, see
-    `ldb.llm.RecordingModel`), or a model on the OpenAI-compatible server at `base_url`."""
-    name = model or default_model()
+    `ldb.llm.RecordingModel`), or a model on the OpenAI-compatible server at `base_url`. The
+    caller closes it (it is a context manager)."""
+    name = options.model or default_model()
     if name == OFFLINE:
-        return OfflineEngine(level=level)
+        return OfflineEngine(level=options.level)
     if name.startswith(REPLAY):
         path = Path(name.removeprefix(REPLAY))
         if not name.removeprefix(REPLAY):
@@ -41,5 +32,8 @@ def choose(
             raise InputError(f"no recording at {path}")
         chat: ChatModel = ReplayModel.from_file(path)
     else:
-        chat = OpenAIChatModel(name, base_url=base_url, api_key=api_key, seed=seed)
-    return ChatStrategy(chat, feedback=feedback, level=level, max_tokens=max_tokens)
+        key = options.api_key.get_secret_value() if options.api_key is not None else None
+        chat = OpenAIChatModel(name, base_url=options.base_url, api_key=key, seed=options.seed)
+    return ChatStrategy(
+        chat, feedback=options.feedback, level=options.level, max_tokens=options.max_tokens
+    )

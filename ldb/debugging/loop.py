@@ -11,22 +11,18 @@ from typing import Any
 from ldb import cfg
 from ldb.debugging.choice import choose
 from ldb.debugging.strategy import Round, Step, Strategy
-from ldb.errors import InputError, SourceSyntaxError
+from ldb.errors import InputError
 from ldb.llm.base import Usage as TokenUsage
 from ldb.models import (
     DebugResult,
     DebugStatus,
-    Feedback,
-    FunctionGraph,
     Iteration,
-    Level,
     TraceResult,
     Usage,
 )
 from ldb.run.tracing import infer_entry_point, trace
-from ldb.settings import run_limits
+from ldb.settings import DebugOptions
 from ldb.source import unified_diff
-from ldb.wire import PROGRAM_FILENAME
 
 log = logging.getLogger("ldb.debug")
 
@@ -49,47 +45,22 @@ def debug(
     *,
     task: str | None = None,
     entry_point: str | None = None,
-    model: str | None = None,
-    base_url: str | None = None,
-    api_key: str | None = None,
-    max_iterations: int = 10,
-    feedback: Feedback = "blocks",
-    level: Level = "block",
-    seed: int = 0,
-    max_tokens: int | None = None,
+    options: DebugOptions | None = None,
     strategy: Strategy | None = None,
     progress: Progress | None = None,
-    **limits: Any,
 ) -> DebugResult:
-    """Debug `code` until `test` passes or `max_iterations` rounds are spent.
+    """Debug `code` until `test` passes or `options.max_iterations` rounds are spent.
 
-    `model` is `"offline"` (the embedded engine, needing no model), a chat model's name on
-    the OpenAI-compatible server at `base_url`, or None for `LDB_MODEL` (else offline).
-    Each round runs the tests, traces a failing case (chosen with `seed`), asks for verdicts
-    on its blocks and for a repair. `limits` are the fields of `TraceLimits`, for every run.
+    Each round runs the tests, traces a failing case (chosen with `options.seed`), asks for
+    verdicts on its blocks and for a repair. `options` say who judges and repairs (the
+    offline engine unless a model is named there or in `LDB_MODEL`) and bound every run;
+    `strategy`, when given, judges and repairs instead, and its caller closes it.
     """
-    if max_iterations < 0:
-        raise InputError("max_iterations must be 0 or more")
-    run_limits(**limits)  # refuse a bad limit before any work
-    owned = strategy is None
-    if strategy is None:
-        strategy = choose(
-            model,
-            base_url=base_url,
-            api_key=api_key,
-            feedback=feedback,
-            level=level,
-            seed=seed,
-            max_tokens=max_tokens,
-        )
-    try:
-        return _Loop(code, test, task, entry_point, strategy, seed, limits, progress).run(
-            max_iterations, feedback, level
-        )
-    finally:
-        close = getattr(strategy, "close", None)
-        if owned and callable(close):
-            close()
+    options = options or DebugOptions()
+    if strategy is not None:
+        return _Loop(code, test, task, entry_point, strategy, options, progress).run()
+    with choose(options) as chosen:
+        return _Loop(code, test, task, entry_point, chosen, options, progress).run()
 
 
 class _Loop:
@@ -100,8 +71,7 @@ class _Loop:
         task: str | None,
         entry_point: str | None,
         strategy: Strategy,
-        seed: int,
-        limits: dict[str, Any],
+        options: DebugOptions,
         progress: Progress | None,
     ) -> None:
         self.code = code
@@ -110,13 +80,14 @@ class _Loop:
         self.entry_point = entry_point
         self.defines = entry_point or _tested_function(code, self.test)
         self.strategy = strategy
-        self.seed = seed
-        self.random = random.Random(seed)
-        self.limits = limits
+        self.options = options
+        self.random = random.Random(options.seed)
+        self.limits = options.limits
         self.progress = progress or (lambda stage, details: None)
         self.started = time.perf_counter()
 
-    def run(self, max_iterations: int, feedback: Feedback, level: Level) -> DebugResult:
+    def run(self) -> DebugResult:
+        max_iterations = self.options.max_iterations
         program = self.code
         iterations: list[Iteration] = []
         usage = TokenUsage()
@@ -150,7 +121,7 @@ class _Loop:
                     self.test,
                     self.entry_point,
                     result,
-                    _graphs(program),
+                    cfg.program_graphs(program),
                     self.limits,
                     self.defines,
                 )
@@ -171,9 +142,9 @@ class _Loop:
             program=program,
             diff=unified_diff(self.code, program),
             model=self.strategy.name,
-            feedback=feedback,
-            level=level,
-            seed=self.seed,
+            feedback=self.options.feedback,
+            level=self.options.level,
+            seed=self.options.seed,
             iterations=iterations,
             usage=_usage(usage),
             sandbox=sandbox_mode,
@@ -185,14 +156,18 @@ class _Loop:
 
     def _test(self, program: str) -> TraceResult:
         """The tests on `program`, with a failing case chosen at random (by the seed) traced."""
-        result = trace(program, self.test, entry_point=self.entry_point, **self.limits)
+        result = trace(program, self.test, entry_point=self.entry_point, limits=self.limits)
         failing = [i for i, case in enumerate(result.cases) if case.status != "passed"]
         failing = [i for i in failing if result.cases[i].status != "not_run"]
         if len(failing) > 1:
             chosen = self.random.choice(failing)
             if chosen != result.traced_case:
                 result = trace(
-                    program, self.test, entry_point=self.entry_point, case=chosen, **self.limits
+                    program,
+                    self.test,
+                    entry_point=self.entry_point,
+                    case=chosen,
+                    limits=self.limits,
                 )
         return result
 
@@ -219,20 +194,13 @@ class _Loop:
 
 def _tested_function(code: str, test: str | Sequence[str]) -> str | None:
     """The function the test is for, when the program and test say so plainly."""
-    graphs = _graphs(code)
+    graphs = cfg.program_graphs(code)
     if not graphs:
         return None
     try:
         return infer_entry_point(graphs, test)
     except InputError:
         return None
-
-
-def _graphs(program: str) -> list[FunctionGraph]:
-    try:
-        return cfg.build(program, PROGRAM_FILENAME)
-    except SourceSyntaxError:
-        return []
 
 
 def _usage(usage: TokenUsage) -> Usage:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from types import TracebackType
+from typing import Protocol
 
 from ldb.llm.base import Usage
 from ldb.models import FunctionGraph, TraceResult, Verdict
+from ldb.settings import RunLimits
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,7 @@ class Round:
     result: TraceResult
     graphs: list[FunctionGraph]
     """The program's CFGs; empty when it does not parse."""
-    limits: dict[str, Any] = field(default_factory=dict)
+    limits: RunLimits
     """The caller's run limits, for every run the strategy makes."""
     defines: str | None = None
     """The function a repaired program must still define: the entry point, or the one the
@@ -50,8 +52,26 @@ class Step:
 
 
 class Strategy(Protocol):
+    """Judges a round's blocks and repairs its program. A context manager: what it holds (a
+    model's HTTP client) is released on leaving it, and whoever makes one closes it."""
+
     @property
     def name(self) -> str:
         """`offline`, or the chat model's name."""
 
     def step(self, state: Round) -> Step: ...
+
+    def close(self) -> None:
+        """Release what the strategy holds; nothing, unless it says otherwise."""
+        return None
+
+    def __enter__(self) -> Strategy:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -9,14 +9,12 @@ import gzip
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from ldb import asts
 from ldb.debugging.offline.examples import examples
 from ldb.errors import InputError
-
-Dataset = Literal["humaneval", "mbpp", "transcoder"]
-DATASETS: tuple[Dataset, ...] = ("humaneval", "mbpp", "transcoder")
+from ldb.evaluation import DATASETS, Dataset
 
 
 @dataclass(frozen=True)

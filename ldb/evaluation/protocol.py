@@ -19,11 +19,13 @@ from ldb.debugging.chat.replies import parse_program
 from ldb.debugging.chat.strategy import ChatStrategy
 from ldb.debugging.choice import choose
 from ldb.debugging.loop import debug
+from ldb.debugging.strategy import Strategy
 from ldb.errors import InputError, LdbError
 from ldb.evaluation.executors import Executor
 from ldb.evaluation.problems import Problem, assemble_program
-from ldb.models import SCHEMA_VERSION, DebugStatus, Feedback, Level, TraceStatus, Verdict
+from ldb.models import SCHEMA_VERSION, DebugStatus, TraceStatus, Verdict
 from ldb.run.tracing import trace
+from ldb.settings import DebugOptions
 
 ProblemStatus = Literal["passed", "fixed", "unfixed", "error"]
 
@@ -52,16 +54,9 @@ class EvalRecord(BaseModel):
 
 @dataclass(frozen=True)
 class Options:
-    """How each problem is debugged (the same for every one of them)."""
+    """How every problem is debugged, and where its seed comes from."""
 
-    model: str | None = None
-    base_url: str | None = None
-    max_iterations: int = 10
-    feedback: Feedback = "blocks"
-    level: Level = "block"
-    seed: int = 0
-    max_tokens: int | None = None
-    limits: dict[str, Any] = field(default_factory=dict)
+    debugging: DebugOptions = field(default_factory=DebugOptions)
     generate: bool = False
     """Ask the model for each seed first (from the prompt), instead of the problem's program."""
 
@@ -83,25 +78,22 @@ def evaluate(problem: Problem, options: Options) -> EvalRecord:
         problem.visible,
         entry_point=problem.entry_point,
         tracer="off",
-        **options.limits,
+        limits=options.debugging.limits,
     )
     seed_hidden = _hidden(problem.program, problem, options)
     program, status, message = problem.program, "passed", None
     iterations, verdicts = 0, []
     if visible.status != "passed":
         try:
-            result = debug(
-                problem.program,
-                problem.visible,
-                task=problem.prompt,
-                entry_point=problem.entry_point,
-                max_iterations=options.max_iterations,
-                feedback=options.feedback,
-                level=options.level,
-                seed=options.seed,
-                strategy=_strategy(problem, options),
-                **options.limits,
-            )
+            with _strategy(problem, options.debugging) as strategy:
+                result = debug(
+                    problem.program,
+                    problem.visible,
+                    task=problem.prompt,
+                    entry_point=problem.entry_point,
+                    options=options.debugging,
+                    strategy=strategy,
+                )
         except LdbError as error:
             status, message = "error", str(error)
         else:
@@ -129,14 +121,11 @@ def evaluate(problem: Problem, options: Options) -> EvalRecord:
 
 def _generated(problem: Problem, options: Options) -> tuple[Problem, int]:
     """The problem with the model's own first program as its seed, and the tokens it took."""
-    strategy = _strategy(problem, options)
-    if not isinstance(strategy, ChatStrategy):
-        raise InputError("generating seeds needs a chat model (--model NAME), or give --seeds")
-    try:
+    with _strategy(problem, options.debugging) as strategy:
+        if not isinstance(strategy, ChatStrategy):
+            raise InputError("generating seeds needs a chat model (--model NAME), or give --seeds")
         messages = prompt.generation(problem.prompt, translation=strategy.translation)
-        completion = strategy.model.complete(messages, max_tokens=options.max_tokens)
-    finally:
-        strategy.close()
+        completion = strategy.model.complete(messages, max_tokens=options.debugging.max_tokens)
     program = parse_program(completion.text, problem.entry_point, "")
     if problem.dataset == "humaneval":
         program = assemble_program(problem.prompt, program)
@@ -163,20 +152,17 @@ def _unsolved(problem: Problem, message: str, tokens: int, seconds: float) -> Ev
 
 def _hidden(program: str, problem: Problem, options: Options) -> TraceStatus:
     result = trace(
-        program, problem.hidden, entry_point=problem.entry_point, tracer="off", **options.limits
+        program,
+        problem.hidden,
+        entry_point=problem.entry_point,
+        tracer="off",
+        limits=options.debugging.limits,
     )
     return result.status
 
 
-def _strategy(problem: Problem, options: Options) -> Any:
-    strategy = choose(
-        options.model,
-        base_url=options.base_url,
-        feedback=options.feedback,
-        level=options.level,
-        seed=options.seed,
-        max_tokens=options.max_tokens,
-    )
+def _strategy(problem: Problem, options: DebugOptions) -> Strategy:
+    strategy = choose(options)
     if isinstance(strategy, ChatStrategy) and problem.dataset == "transcoder":
         strategy.translation = True  # the model is shown the C++ program, as LDB words it
     return strategy

@@ -52,3 +52,6 @@ class ChatModel(Protocol):
 
     def complete(self, messages: Sequence[Message], *, max_tokens: int | None = None) -> Completion:
         """The reply to `messages`; raises `ldb.ModelError` when the model cannot answer."""
+
+    def close(self) -> None:
+        """Let go of its connections, when it holds any."""

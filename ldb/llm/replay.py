@@ -46,6 +46,9 @@ class ReplayModel:
     def name(self) -> str:
         return self._name
 
+    def close(self) -> None:
+        """A recording holds nothing open."""
+
     def complete(self, messages: Sequence[Message], *, max_tokens: int | None = None) -> Completion:
         # A copy: callers go on appending to the list they passed.
         self.requests.append([{"role": m["role"], "content": m["content"]} for m in messages])
@@ -67,6 +70,9 @@ class RecordingModel:
     @property
     def name(self) -> str:
         return self._model.name
+
+    def close(self) -> None:
+        self._model.close()
 
     def complete(self, messages: Sequence[Message], *, max_tokens: int | None = None) -> Completion:
         completion = self._model.complete(messages, max_tokens=max_tokens)

@@ -12,9 +12,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from ldb import cfg
-from ldb.errors import SourceSyntaxError
 from ldb.models import Block, DebugResult, Event, FunctionGraph, Iteration, TraceResult, Verdict
-from ldb.wire import PROGRAM_FILENAME
 
 _SYNTAX = Syntax("", "python", theme="ansi_dark", background_color="default")
 
@@ -262,10 +260,7 @@ def _iteration(iteration: Iteration, filename: str) -> list[RenderableType]:
 
 
 def _blocks_of(program: str) -> dict[tuple[str, int], Block]:
-    try:
-        graphs = cfg.build(program, PROGRAM_FILENAME)
-    except SourceSyntaxError:
-        return {}
+    graphs = cfg.program_graphs(program)
     return {(graph.qualname, block.id): block for graph in graphs for block in graph.blocks}
 
 

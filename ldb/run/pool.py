@@ -30,7 +30,7 @@ from typing import IO, Any, TypeVar
 from ldb.errors import SandboxError
 from ldb.run import sandbox
 from ldb.run.runner import Child
-from ldb.settings import RunLimits, run_limits
+from ldb.settings import RunLimits, get_settings
 
 T = TypeVar("T")
 
@@ -180,7 +180,7 @@ class _Zygote:
             raise SandboxError("bubblewrap (bwrap) is not installed")
         rebinds = json.dumps(sandbox.under_tmp())
         command = [
-            *sandbox.bwrap_arguments(binary, run_limits(), zygote=True),
+            *sandbox.bwrap_arguments(binary, get_settings().limits, zygote=True),
             *sandbox.harness_command("zygote", -1, str(theirs.fileno()), rebinds),
         ]
         self.process = subprocess.Popen(

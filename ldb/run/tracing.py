@@ -27,15 +27,10 @@ from ldb.run import pool, sandbox
 from ldb.run.runner import HarnessRun, run_harness
 from ldb.run.sandbox import SandboxMode
 from ldb.run.suite import TestSyntaxError, compile_suite
-from ldb.settings import RunLimits, run_limits
+from ldb.settings import RunLimits, get_settings
 from ldb.wire import PROGRAM_FILENAME, ROLES
 
 TracerName = Literal["auto", "monitoring", "settrace", "off"]
-
-
-TraceLimits = RunLimits
-"""What a trace may cost; every field can be given to `ldb.trace` by name, and its default
-comes from `LDB_<FIELD>`."""
 
 
 @dataclass(frozen=True)
@@ -63,14 +58,14 @@ def trace(
     entry_point: str | None = None,
     tracer: TracerName = "auto",
     case: int | None = None,
-    **limits: Any,
+    limits: RunLimits | None = None,
 ) -> TraceResult:
     """Run `test` against `code` under the block tracer and report every case.
 
     `test` is assert lines, a HumanEval `def check(candidate)`, pytest-style `test_*`
     functions, or a list of assert strings. The traced case is `case` (an index into the
     cases) when given and run, else the first failing one (or the first, when all pass).
-    Limits are the fields of `TraceLimits`.
+    `limits` bound the run; none given, this machine's (`RunLimits()`).
     """
     return _trace(code, test, entry_point, tracer, limits, case, every_case=False)[0]
 
@@ -81,7 +76,7 @@ def trace_cases(
     *,
     entry_point: str | None = None,
     tracer: TracerName = "auto",
-    **limits: Any,
+    limits: RunLimits | None = None,
 ) -> tuple[TraceResult, list[CaseTrace]]:
     """As `trace`, and the trace of every case that ran, from the same single run."""
     return _trace(code, test, entry_point, tracer, limits, None, every_case=True)
@@ -92,11 +87,11 @@ def _trace(
     test: str | Sequence[str],
     entry_point: str | None,
     tracer: TracerName,
-    limits: dict[str, Any],
+    limits: RunLimits | None,
     chosen: int | None,
     every_case: bool,
 ) -> tuple[TraceResult, list[CaseTrace]]:
-    settings = run_limits(**limits)
+    limits = limits or get_settings().limits
     where = _Where(_backend_name(tracer), sandbox.mode())
     try:
         graphs = cfg.build(code, PROGRAM_FILENAME)
@@ -124,24 +119,24 @@ def _trace(
         "tracer": where.backend,
         "units": [_unit_payload(graph) for graph in graphs],
         "limits": {
-            "visits_per_block": settings.visits_per_block,
-            "exact_counts": settings.exact_counts,
-            "max_value_chars": settings.max_value_chars,
-            "case_cpu_seconds": settings.case_cpu_s,
-            "max_events": settings.max_events,
+            "visits_per_block": limits.visits_per_block,
+            "exact_counts": limits.exact_counts,
+            "max_value_chars": limits.max_value_chars,
+            "case_cpu_seconds": limits.case_cpu_s,
+            "max_events": limits.max_events,
         },
     }
-    with _sandboxed(settings, where.sandbox) as box:
+    with _sandboxed(limits, where.sandbox) as box:
         run = run_harness(
             job,
             spawn=box.spawn,
-            timeout_s=settings.timeout_s,
-            max_output_bytes=settings.max_output_bytes,
-            max_result_bytes=settings.max_result_bytes,
+            timeout_s=limits.timeout_s,
+            max_output_bytes=limits.max_output_bytes,
+            max_result_bytes=limits.max_result_bytes,
         )
         memory_exceeded = box.memory_exceeded()
     tests = [text for text, _ in suite.cases]
-    return _result(run, tests, settings, where, memory_exceeded, chosen, every_case)
+    return _result(run, tests, limits, where, memory_exceeded, chosen, every_case)
 
 
 def _sandboxed(
@@ -211,7 +206,7 @@ def _failed_to_start(status: TraceStatus, message: str, where: _Where) -> TraceR
 def _result(
     run: HarnessRun,
     tests: list[str],
-    limits: TraceLimits,
+    limits: RunLimits,
     where: _Where,
     memory_exceeded: bool,
     chosen: int | None,
@@ -326,7 +321,7 @@ def _result(
     return result, per_case
 
 
-def _visit_count(count: int, complete: bool, limits: TraceLimits) -> tuple[int, bool]:
+def _visit_count(count: int, complete: bool, limits: RunLimits) -> tuple[int, bool]:
     if limits.exact_counts or (complete and count <= limits.visits_per_block):
         return count, True
     return min(count, limits.visits_per_block), False

@@ -48,10 +48,11 @@ WRONG_REPAIR = f"Start at 1.\n```python\n{STILL_WRONG}```\n"
 GARBAGE = "Sorry, I cannot tell what went wrong here."
 
 
-def served(server: ChatServer, **options: Any) -> ldb.DebugResult:
+def served(server: ChatServer, entry_point: str | None = None, **options: Any) -> ldb.DebugResult:
     """`ldb.debug` of CODE with the served model, named as a caller names it."""
     arguments = {"model": MODEL, "base_url": server.url, "api_key": KEY, **options}
-    return ldb.debug(CODE, TEST, **arguments)
+    chosen = ldb.DebugOptions(**arguments)
+    return ldb.debug(CODE, TEST, entry_point=entry_point, options=chosen)
 
 
 def chat_on(server: ChatServer, sleeps: list[float], **options: Any) -> ChatStrategy:
@@ -399,7 +400,7 @@ def test_a_recorded_run_replays_to_the_same_result(chat_server, tmp_path: Path) 
     assert exchanges[1]["messages"] == chat_server.requests[1].json["messages"]
     assert KEY not in recording.read_text()
 
-    replayed = ldb.debug(CODE, TEST, model=f"replay:{recording}")
+    replayed = ldb.debug(CODE, TEST, options=ldb.DebugOptions(model=f"replay:{recording}"))
     assert len(chat_server.requests) == 2, "the replay asked the server"
     assert (replayed.status, replayed.model) == ("fixed", "replay")
     assert replayed.program == recorded.program == FIXED

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import ldb
-from ldb.debugging.strategy import Round, Step
+from ldb.debugging.strategy import Round, Step, Strategy
 from ldb.run.tracing import trace_cases
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -32,7 +32,7 @@ HALVE_TESTS = [
 
 
 @dataclass
-class Scripted:
+class Scripted(Strategy):
     """A strategy that hands back the programs it is given, one per round, and records what
     each round showed it."""
 
@@ -40,6 +40,10 @@ class Scripted:
     failed: bool = False
     rounds: list[Round] = field(default_factory=list)
     name: str = "scripted"
+    closed: int = 0
+
+    def close(self) -> None:
+        self.closed += 1
 
     def step(self, state: Round) -> Step:
         self.rounds.append(state)
@@ -76,7 +80,9 @@ def test_a_passing_program_takes_no_round() -> None:
 
 
 def test_no_round_at_all_leaves_the_program_failing() -> None:
-    result = ldb.debug(MOVING_AVERAGE, MOVING_AVERAGE_TESTS, max_iterations=0)
+    result = ldb.debug(
+        MOVING_AVERAGE, MOVING_AVERAGE_TESTS, options=ldb.DebugOptions(max_iterations=0)
+    )
     assert result.status == "unfixed"
     assert result.iterations == []
     assert result.program == MOVING_AVERAGE
@@ -86,7 +92,12 @@ def test_no_round_at_all_leaves_the_program_failing() -> None:
 def test_rounds_stop_at_max_iterations_and_each_round_sees_the_last_repair() -> None:
     still_wrong = [MOVING_AVERAGE.replace("- width)", f"- width - {k})") for k in (1, 2, 3)]
     scripted = Scripted(list(still_wrong))
-    result = ldb.debug(MOVING_AVERAGE, MOVING_AVERAGE_TESTS, strategy=scripted, max_iterations=3)
+    result = ldb.debug(
+        MOVING_AVERAGE,
+        MOVING_AVERAGE_TESTS,
+        strategy=scripted,
+        options=ldb.DebugOptions(max_iterations=3),
+    )
     assert result.status == "unfixed"
     assert [i.index for i in result.iterations] == [0, 1, 2]
     assert [r.program for r in scripted.rounds] == [MOVING_AVERAGE, *still_wrong[:2]]
@@ -114,7 +125,8 @@ def test_a_strategy_without_a_repair_ends_unfixed_and_a_failing_one_in_error() -
 
 def traced_cases(seed: int) -> list[int | None]:
     scripted = Scripted([HALVE.replace("n // 2 + n % 2 * 0", f"n / 2 + {seed} * 0 + 1")])
-    ldb.debug(HALVE, HALVE_TESTS, strategy=scripted, seed=seed, max_iterations=2)
+    options = ldb.DebugOptions(seed=seed, max_iterations=2)
+    ldb.debug(HALVE, HALVE_TESTS, strategy=scripted, options=options)
     return [r.result.traced_case for r in scripted.rounds]
 
 
@@ -153,13 +165,19 @@ def test_a_bad_test_is_refused_as_bad_input(test: str, words: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "arguments", [{"max_iterations": -1}, {"timeout_s": -2}, {"memory_mb": "lots"}]
+    ("arguments", "words"),
+    [
+        ({"max_iterations": -1}, "option max_iterations: Input should be greater than or equal"),
+        ({"limits": {"timeout_s": -2}}, "limit timeout_s: Input should be greater than 0"),
+        ({"limits": {"memory_mb": "lots"}}, "limit memory_mb: Input should be a valid integer"),
+        ({"limits": {"timeout": 2}}, "limit timeout: Extra inputs are not permitted"),
+    ],
 )
-def test_bad_arguments_are_refused_before_any_run(arguments: dict[str, Any]) -> None:
-    scripted = Scripted([None])
-    with pytest.raises(ldb.InputError):
-        ldb.debug(MOVING_AVERAGE, MOVING_AVERAGE_TESTS, strategy=scripted, **arguments)
-    assert scripted.rounds == []
+def test_bad_options_are_refused_naming_them_before_any_run(
+    arguments: dict[str, Any], words: str
+) -> None:
+    with pytest.raises(ldb.InputError, match=words):
+        ldb.DebugOptions(**arguments)
 
 
 def test_trace_follows_the_case_asked_for_and_trace_cases_gives_each_case() -> None:
@@ -173,3 +191,21 @@ def test_trace_follows_the_case_asked_for_and_trace_cases_gives_each_case() -> N
     called_with = [next(e.state["n"] for e in c.events if e.block is None) for c in cases]
     assert called_with == ["4", "1", "3", "5", "7"]
     assert all(c.visits == {("halve", 0): 1} for c in cases)
+
+
+def test_a_strategy_is_closed_by_whoever_made_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    given = Scripted([None])
+    ldb.debug(MOVING_AVERAGE, MOVING_AVERAGE_TESTS, strategy=given)
+    assert (len(given.rounds), given.closed) == (1, 0)  # the caller's, to close
+
+    chosen = Scripted([None])
+    monkeypatch.setattr("ldb.debugging.loop.choose", lambda options: chosen)
+    ldb.debug(MOVING_AVERAGE, MOVING_AVERAGE_TESTS)
+    assert (len(chosen.rounds), chosen.closed) == (1, 1)
+
+    failing = Scripted([None])
+    failing.step = lambda state: (_ for _ in ()).throw(RuntimeError("broke"))  # type: ignore[method-assign]
+    monkeypatch.setattr("ldb.debugging.loop.choose", lambda options: failing)
+    with pytest.raises(RuntimeError, match="broke"):
+        ldb.debug(MOVING_AVERAGE, MOVING_AVERAGE_TESTS)
+    assert failing.closed == 1

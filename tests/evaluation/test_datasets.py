@@ -8,7 +8,8 @@ import pytest
 
 import ldb
 from ldb.errors import InputError
-from ldb.evaluation.problems import Dataset, load
+from ldb.evaluation import Dataset
+from ldb.evaluation.problems import load
 from tests.conftest import shared_data
 from tests.evaluation.conftest import PROBLEMS, write_dataset
 

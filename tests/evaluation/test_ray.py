@@ -7,12 +7,13 @@ from pathlib import Path
 from ldb.evaluation.executors import LocalExecutor, RayExecutor
 from ldb.evaluation.problems import load
 from ldb.evaluation.protocol import Options, run
+from ldb.settings import DebugOptions
 
 
 def test_ray_gives_what_local_processes_give(toy: tuple[Path, Path], tmp_path: Path) -> None:
     folder, seeds = toy
     problems = load("humaneval", data=folder, seeds=seeds)
-    options = Options(max_iterations=2)
+    options = Options(DebugOptions(max_iterations=2))
     outcomes = {}
     for name, executor in (("local", LocalExecutor(2)), ("ray", RayExecutor(workers=2))):
         try:

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,13 +29,13 @@ FAST = {"timeout_s": 4.0, "case_cpu_s": 2.0, "cpu_s": 6, "memory_mb": 256}
 
 
 def attack(
-    code: str, test: str | list[str] = "assert attack() is None", **limits: object
+    code: str, test: str | list[str] = "assert attack() is None", **limits: Any
 ) -> TraceResult:
     options = {**FAST, **limits}
     started = time.monotonic()
-    result = ldb.trace(textwrap.dedent(code), test, **options)  # type: ignore[arg-type]
+    result = ldb.trace(textwrap.dedent(code), test, limits=ldb.RunLimits(**options))
     elapsed = time.monotonic() - started
-    assert elapsed < float(options["timeout_s"]) + 5, f"took {elapsed:.1f} s"  # type: ignore[arg-type]
+    assert elapsed < float(options["timeout_s"]) + 5, f"took {elapsed:.1f} s"
     assert result.sandbox == "bwrap"
     return result
 
@@ -127,7 +128,7 @@ def test_a_hundred_megabytes_of_output() -> None:
         """
     )
     assert result.status == "output_limit"
-    assert len(result.stdout) <= ldb.TraceLimits().max_output_bytes
+    assert len(result.stdout) <= ldb.RunLimits().max_output_bytes
 
 
 def test_millions_of_trace_events() -> None:
@@ -145,7 +146,7 @@ def test_millions_of_trace_events() -> None:
     )
     # A million events recorded in full: the harness sends only what is kept.
     assert result.status == "passed"
-    assert len(result.events) == ldb.TraceLimits().max_events
+    assert len(result.events) == ldb.RunLimits().max_events
     assert result.dropped >= 1_000_000 - len(result.events)
 
 

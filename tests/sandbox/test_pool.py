@@ -69,7 +69,9 @@ def test_a_run_whose_zygote_dies_ends_as_crashed(monkeypatch: pytest.MonkeyPatch
     get_settings.cache_clear()
     sleeper = "import time\ndef f():\n    time.sleep(30)\n"
     with ThreadPoolExecutor(1) as threads:
-        running = threads.submit(ldb.trace, sleeper, "assert f() is None", timeout_s=20)
+        running = threads.submit(
+            ldb.trace, sleeper, "assert f() is None", limits=ldb.RunLimits(timeout_s=20)
+        )
         time.sleep(1.0)
         zygote = pool.shared()._zygote
         assert zygote is not None

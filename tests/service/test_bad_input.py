@@ -64,7 +64,7 @@ MALFORMED: list[tuple[str, dict[str, Any], str]] = [
     ("/trace", {"json": {"code": "x = 1\n"}}, "body.test: Field required"),
     ("/debug", {"json": {"test": "assert True"}}, "body.code: Field required"),
     ("/trace", {"json": {**PASSING, "colour": "red"}}, "body.colour: Extra inputs are not"),
-    ("/debug", {"json": {**PASSING, "max_iterations": 99}}, "body.max_iterations"),
+    ("/debug", {"json": {**PASSING, "max_iterations": -1}}, "body.max_iterations"),
     ("/debug", {"json": {**PASSING, "feedback": "loud"}}, "body.feedback"),
     ("/debug", {"json": {**PASSING, "seed": "lucky"}}, "body.seed"),
     ("/blocks", {"json": ["def f(): pass"]}, "body: Input should be a valid dictionary"),
@@ -92,7 +92,7 @@ MALFORMED: list[tuple[str, dict[str, Any], str]] = [
         "test-missing",
         "code-missing",
         "unknown-field",
-        "too-many-iterations",
+        "negative-iterations",
         "unknown-feedback",
         "seed-a-word",
         "a-list",
@@ -247,6 +247,36 @@ def test_limits_past_the_servers_or_not_limits_are_refused(
 ) -> None:
     reply = client.post(path, json={**PASSING, "limits": limits})
     assert words in error(reply, status, kind)
+
+
+REFUSED_AT_SUBMISSION: list[tuple[dict[str, Any], int, str, str]] = [
+    ({"limits": {"timeout_s": 9999}}, 422, "bad_input", "limit timeout_s: at most 10.0"),
+    ({"max_iterations": 99}, 422, "bad_input", "max_iterations: at most 50 on this server"),
+    ({"base_url": "http://127.0.0.1:9/v1"}, 403, "forbidden", "LDB_ALLOWED_BASE_URLS"),
+    ({"code": "x = 1\n" * (CODE_LIMIT // 6 + 1)}, 413, "too_large", "code is"),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "kind", "words"),
+    REFUSED_AT_SUBMISSION,
+    ids=["limit-over", "rounds-over", "model-server", "code-over"],
+)
+def test_every_debug_route_refuses_what_it_would_not_run_the_same_way_at_once(
+    client: httpx.Client, change: dict[str, Any], status: int, kind: str, words: str
+) -> None:
+    """/debug, its stream and a job: the same status, type and words, and no job queued to
+    fail item by item later."""
+    request = {**PASSING, **change}
+    assert words in error(client.post("/debug", json=request), status, kind)
+    streamed = client.post("/debug/stream", json=request)
+    assert streamed.headers["content-type"].startswith("application/json")
+    assert words in error(streamed, status, kind)
+    jobs_before = len(client.get("/jobs").json())
+    second = {"requests": [PASSING, request]}
+    message = error(client.post("/jobs", json=second), status, kind)
+    assert message.startswith("requests[1]: ") and words in message
+    assert len(client.get("/jobs").json()) == jobs_before
 
 
 def test_a_lower_timeout_stops_an_endless_program_in_about_that_time(

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from ldb.debugging.chat import prompt
 from ldb.debugging.chat.replies import parse_program, parse_verdicts
-from ldb.debugging.strategy import Round, Step
+from ldb.debugging.strategy import Round, Step, Strategy
 from ldb.errors import ModelError, UnusableReply
 from ldb.llm.base import ChatModel, Message, Usage
 from ldb.models import Feedback, Level, Verdict
@@ -25,7 +25,7 @@ class _OutOfTokens(Exception):
 
 
 @dataclass
-class ChatStrategy:
+class ChatStrategy(Strategy):
     """LDB with a chat model. The conversation goes on across rounds (each repair is the
     model's own answer), trimmed to `history_tokens` as LDB trims it."""
 
@@ -49,10 +49,8 @@ class ChatStrategy:
         return self.model.name
 
     def close(self) -> None:
-        """Lets go of the model's connections, when it holds any."""
-        close = getattr(self.model, "close", None)
-        if callable(close):
-            close()
+        """Lets go of the model's connections."""
+        self.model.close()
 
     def step(self, state: Round) -> Step:
         replies: list[str] = []

@@ -11,7 +11,7 @@ from ldb.debugging.offline.examples import examples
 from ldb.debugging.offline.localise import Localisation, localise, verdicts
 from ldb.debugging.offline.repair import search
 from ldb.debugging.offline.self_tests import Stripped, strip_self_tests
-from ldb.debugging.strategy import Round, Step
+from ldb.debugging.strategy import Round, Step, Strategy
 from ldb.llm.base import Usage
 from ldb.models import FunctionGraph, Level, Verdict
 from ldb.run.tracing import CaseTrace, trace_cases
@@ -29,7 +29,7 @@ _TYPE_OF_REPR = (
 
 
 @dataclass
-class OfflineEngine:
+class OfflineEngine(Strategy):
     """Judges blocks without a model and repairs by testing small edits in the sandbox."""
 
     level: Level = "block"
@@ -47,7 +47,7 @@ class OfflineEngine:
                 return _without_self_tests(stripped, state)
         tests = _with_examples(state.tests, state.task, state.program, state.entry_point)
         traced, traces = trace_cases(
-            state.program, tests, entry_point=state.entry_point, **state.limits
+            state.program, tests, entry_point=state.entry_point, limits=state.limits
         )
         graphs = state.graphs
         localisation = localise(graphs, traces, state.result.traced_case)
@@ -56,7 +56,7 @@ class OfflineEngine:
         if not localisation.suspects:
             return Step(judged, None, message="no block of the program ran in a failing case")
         passing = frozenset(i for i, t in enumerate(traces) if t.case.status == "passed")
-        timeout = max(1.0, min(float(state.limits.get("timeout_s", 10.0)), 5.0))
+        timeout = max(1.0, min(state.limits.timeout_s, 5.0))
         # An edit that loops forever must cost little: a case gets a few times what the whole
         # traced run took (tracing is itself several times slower than the untraced runs).
         case_cpu = min(timeout, max(0.25, 5 * traced.seconds))
@@ -69,8 +69,7 @@ class OfflineEngine:
             total=len(traces),
             budget_s=self.budget_s,
             values=_types(traces),
-            timeout_s=timeout,
-            case_cpu_s=case_cpu,
+            limits=state.limits.updated(timeout_s=timeout, case_cpu_s=case_cpu),
         )
         if repair.best is None:
             why = "no edit of the suspicious lines passes more tests"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ldb.debugging.offline.edits import Edit, edits
 from ldb.models import TraceResult
 from ldb.run.tracing import trace
+from ldb.settings import RunLimits
 
 
 @dataclass(frozen=True)
@@ -46,15 +47,13 @@ def search(
     passing: frozenset[int],
     total: int,
     budget_s: float = 20.0,
+    limits: RunLimits,
     values: Mapping[str, str] | None = None,
-    timeout_s: float = 2.0,
-    case_cpu_s: float | None = None,
     workers: int | None = None,
 ) -> Repair:
     """Try the edits of `lines` (most suspicious first, smallest first within a line) until
     one passes every case or `budget_s` runs out. `passing` are the cases the program passes
-    now: a partial step must keep them. Each run gets `timeout_s` of wall time, each case
-    `case_cpu_s` of CPU (default: the same)."""
+    now: a partial step must keep them. Each run is bound by `limits`."""
     started = time.perf_counter()
     deadline = started + budget_s
     width = workers or min(4, os.cpu_count() or 1)
@@ -68,8 +67,7 @@ def search(
             tests,
             entry_point=entry_point,
             tracer="off",
-            timeout_s=timeout_s,
-            case_cpu_s=case_cpu_s or timeout_s,
+            limits=limits,
         )
         return Candidate(edit, _passed(result))
 

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from ldb import cfg
-from ldb.errors import SourceSyntaxError
-from ldb.models import DebugResult, FunctionGraph, TraceResult, Verdict
+from ldb.models import DebugResult, TraceResult, Verdict
 from ldb.present.layout import layout
 from ldb.run.tracing import trace
-from ldb.wire import PROGRAM_FILENAME
+from ldb.settings import RunLimits
 
 _ASSETS = resources.files(__name__)
 ASSETS = Path(str(_ASSETS))
@@ -37,10 +36,7 @@ def view(
     edit: str | None = None,
 ) -> dict[str, Any]:
     """What the page shows for one program: its graphs laid out, its trace, its verdicts."""
-    try:
-        graphs: list[FunctionGraph] = cfg.build(program, PROGRAM_FILENAME)
-    except SourceSyntaxError:
-        graphs = []
+    graphs = cfg.program_graphs(program)
     return {
         "title": title,
         "program": program,
@@ -64,7 +60,7 @@ def debug_views(
     result: DebugResult,
     test: str | Sequence[str] | None,
     entry_point: str | None = None,
-    **limits: Any,
+    limits: RunLimits | None = None,
 ) -> list[dict[str, Any]]:
     """A view per round (its program, the trace of its failing case, verdicts and repair),
     then the final program's. A result holds no events, so each round's failing case is
@@ -72,7 +68,7 @@ def debug_views(
     programs = [(it.program, it.traced_case) for it in result.iterations]
     programs.append((result.program, None))
     traces = [
-        trace(program, test, entry_point=entry_point, case=case, **limits)
+        trace(program, test, entry_point=entry_point, case=case, limits=limits)
         if test is not None
         else None
         for program, case in programs

