@@ -51,42 +51,9 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-_ERRORS = [
-    "InputError",
-    "InternalError",
-    "LdbError",
-    "ModelError",
-    "SandboxError",
-    "SourceSyntaxError",
-    "UnusableReply",
-]
-_MODELS = [
-    "SCHEMA_VERSION",
-    "Block",
-    "BlocksReport",
-    "BlockVisits",
-    "CaseResult",
-    "DebugResult",
-    "Edge",
-    "EdgeKind",
-    "Event",
-    "Feedback",
-    "FunctionGraph",
-    "Iteration",
-    "Level",
-    "SandboxStatus",
-    "Span",
-    "TestError",
-    "TraceResult",
-    "Verdict",
-]
-_WHERE: dict[str, tuple[str, str]] = {
-    **{name: ("ldb.errors", name) for name in _ERRORS},
-    **{name: ("ldb.models", name) for name in _MODELS},
-    **{name: ("ldb.settings", name) for name in ("DebugChoices", "DebugOptions", "RunLimits")},
+_RENAMED: dict[str, tuple[str, str]] = {
     "blocks": ("ldb.cfg", "build"),
     "debug": ("ldb.debugging.loop", "debug"),
-    "default_model": ("ldb.settings", "default_model"),
     "sandbox_status": ("ldb.run.sandbox", "status"),
     "trace": ("ldb.run.tracing", "trace"),
     "VIEWER_ASSETS": ("ldb.present.viewer", "ASSETS"),
@@ -95,15 +62,20 @@ _WHERE: dict[str, tuple[str, str]] = {
     "viewer_page": ("ldb.present.viewer", "page"),
     "viewer_summary": ("ldb.present.viewer", "summary"),
 }
-"""Where each public name lives: its module, and its name there."""
+"""Public names that live elsewhere than the modules below, or under another name."""
+_HOMES = ("ldb.errors", "ldb.models", "ldb.settings")
+"""Where every other public name lives under its own name, searched in this order."""
 
 
 def __getattr__(name: str) -> Any:
-    try:
-        module, attribute = _WHERE[name]
-    except KeyError:
-        raise AttributeError(f"module 'ldb' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), attribute)
+    if name not in __all__:
+        raise AttributeError(f"module 'ldb' has no attribute {name!r}")
+    if name in _RENAMED:
+        module, attribute = _RENAMED[name]
+        value = getattr(importlib.import_module(module), attribute)
+    else:
+        homes = (importlib.import_module(home) for home in _HOMES)
+        value = next(vars(home)[name] for home in homes if name in vars(home))
     globals()[name] = value  # looked up once
     return value
 

@@ -289,8 +289,9 @@ def _choice(
     metavar: str | None = None,
     choices: list[str] | None = None,
 ) -> None:
+    # The help is the field's, written by _HelpFormatter; argparse shows only a non-empty one.
     action = parser.add_argument(
-        flag, dest=name, type=kind, metavar=metavar, choices=choices, default=None
+        flag, dest=name, type=kind, metavar=metavar, choices=choices, default=None, help=name
     )
     setattr(action, _FIELD, ("choice", name))
     _FLAGS[f"option {name}"] = flag
@@ -304,9 +305,13 @@ def _limit(
     metavar: str | None = None,
 ) -> None:
     if kind is bool:
-        action = parser.add_argument(flag, dest=f"limit_{name}", action="store_const", const=True)
+        action = parser.add_argument(
+            flag, dest=f"limit_{name}", action="store_const", const=True, help=name
+        )
     else:
-        action = parser.add_argument(flag, dest=f"limit_{name}", type=kind, metavar=metavar)
+        action = parser.add_argument(
+            flag, dest=f"limit_{name}", type=kind, metavar=metavar, help=name
+        )
     setattr(action, _FIELD, ("limit", name))
     _FLAGS[f"limit {name}"] = flag
 

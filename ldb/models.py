@@ -31,7 +31,7 @@ EdgeKind = Literal[
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 SpanKind = Literal["statement", "header", "passive"]

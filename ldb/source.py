@@ -10,6 +10,7 @@ import warnings
 
 from ldb import asts
 from ldb.errors import SourceSyntaxError
+from ldb.wire import PROGRAM_FILENAME
 
 # ast counts lines at \n, \r\n and \r only; str.splitlines() also breaks at form feeds and
 # other separators, which would shift every line number after them.
@@ -76,7 +77,7 @@ class SourceText:
         return line[: len(line) - len(line.lstrip())]
 
 
-def unified_diff(before: str, after: str, name: str = "program.py") -> str:
+def unified_diff(before: str, after: str, name: str = PROGRAM_FILENAME) -> str:
     """The change from one program to another as `diff -u` shows it ("" when none)."""
     lines = difflib.unified_diff(
         before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{name}", f"b/{name}"

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from ldb import cfg
 from ldb.models import Block, DebugResult, Event, FunctionGraph, Iteration, TraceResult, Verdict
+from ldb.wire import PROGRAM_FILENAME
 
 _SYNTAX = Syntax("", "python", theme="ansi_dark", background_color="default")
 
@@ -203,7 +204,7 @@ _DEBUG_STYLES = {
 }
 
 
-def debug(result: DebugResult, filename: str = "program.py") -> RenderableType:
+def debug(result: DebugResult, filename: str = PROGRAM_FILENAME) -> RenderableType:
     """Each round: how the tests went, the verdicts (✗ the blocks blamed, with the evidence),
     and the repair as a coloured diff; then the outcome."""
     parts: list[RenderableType] = []
@@ -297,8 +298,8 @@ def _verdict(
 def _named(diff: str, filename: str) -> str:
     """The diff's headers name the user's file (relative, as git shows it)."""
     name = filename.lstrip("/")
-    return diff.replace("--- a/program.py", f"--- a/{name}", 1).replace(
-        "+++ b/program.py", f"+++ b/{name}", 1
+    return diff.replace(f"--- a/{PROGRAM_FILENAME}", f"--- a/{name}", 1).replace(
+        f"+++ b/{PROGRAM_FILENAME}", f"+++ b/{name}", 1
     )
 
 
