@@ -126,3 +126,28 @@ def test_a_test_is_required() -> None:
     code, _, err = trace_command(str(EXAMPLES / "shapes.py"))
     assert code == 2
     assert "--test" in err
+
+
+@pytest.mark.parametrize("command", ["trace", "debug"])
+def test_an_unisolated_run_says_so_in_one_warning_line_unless_json(command: str) -> None:
+    arguments = [
+        command,
+        str(EXAMPLES / "shapes.py"),
+        "--test-file",
+        str(EXAMPLES / "shapes_test.py"),
+        "--entry-point",
+        "describe",
+    ]
+    unisolated = {"LDB_SANDBOX": "unisolated"}
+    shown = ldb_command(*arguments, env=unisolated)
+    assert shown.returncode == 0, shown.stderr
+    warnings = [line for line in shown.stderr.splitlines() if "warning" in line]
+    assert warnings == [
+        "ldb: warning: the program ran unisolated (LDB_SANDBOX=unisolated asks for it)"
+    ]
+    as_json = ldb_command(*arguments, "--json", env=unisolated)
+    assert json.loads(as_json.stdout)["sandbox"] == "unisolated"
+    assert "warning" not in as_json.stderr
+    if ldb.sandbox_status().mode == "bwrap":
+        isolated = ldb_command(*arguments)
+        assert "warning" not in isolated.stderr
