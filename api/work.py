@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
+import anyio.to_thread
 from fastapi import Response
+from pydantic import BaseModel
 
 import ldb
 from api.errors import Forbidden, TimedOut, TooLarge
 from api.schemas import DebugRequest, TraceRequest
 from api.settings import ServiceSettings
+from api.store import Store
 
 Progress = Callable[[str, dict[str, Any]], None]
 
@@ -21,6 +24,20 @@ Progress = Callable[[str, dict[str, Any]], None]
 class Stopped(Exception):
     """Raised from the progress hook to end a debug run early (cancelled, out of time, or the
     service shutting down)."""
+
+
+async def store_result(
+    store: Store,
+    kind: Literal["trace", "debug"],
+    result: ldb.TraceResult | ldb.DebugResult,
+    request: BaseModel,
+) -> tuple[str, str]:
+    """The result stored with the request that asked for it: its JSON (serialised once, for
+    the store and the answer alike) and its id."""
+    body = result.model_dump_json()
+    asked = request.model_dump(mode="json")
+    result_id = await anyio.to_thread.run_sync(store.put_result, kind, body, asked)
+    return body, result_id
 
 
 def with_id(body: str, result_id: str) -> Response:

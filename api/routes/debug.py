@@ -45,9 +45,7 @@ async def debug(
     """Test, trace, judge each block, repair; again until the tests pass or
     `max_iterations` rounds are spent. Stored, under the `id` returned."""
     result = await gate.run(lambda: work.debug(request, settings))
-    body = result.model_dump_json()
-    asked = request.model_dump(mode="json")
-    result_id = await anyio.to_thread.run_sync(store.put_result, "debug", body, asked)
+    body, result_id = await work.store_result(store, "debug", result, request)
     return work.with_id(body, result_id)
 
 
@@ -111,9 +109,7 @@ async def debug_stream(
         data = {"type": kind, "message": message, "status": status}
         yield ServerSentEvent(event="error", data=data, id=str(sequence + 1))
         return
-    asked = request.model_dump(mode="json")
-    body = result.model_dump_json()
-    result_id = await anyio.to_thread.run_sync(store.put_result, "debug", body, asked)
+    _, result_id = await work.store_result(store, "debug", result, request)
     done = {"id": result_id, **result.model_dump(mode="json")}
     yield ServerSentEvent(event="done", data=done, id=str(sequence + 1))
 

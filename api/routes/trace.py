@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import anyio.to_thread
 from fastapi import APIRouter, Response
 
 import ldb
@@ -27,7 +26,5 @@ async def trace(
             request.code, request.test, entry_point=request.entry_point, limits=limits
         )
     )
-    body = result.model_dump_json()
-    asked = request.model_dump(mode="json")
-    result_id = await anyio.to_thread.run_sync(store.put_result, "trace", body, asked)
+    body, result_id = await work.store_result(store, "trace", result, request)
     return work.with_id(body, result_id)

@@ -10,8 +10,10 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 import ldb
+from api import work
 from api.deps import GateDep, StoreDep
 from api.errors import RESPONSES, ErrorBody, NotFound
+from api.schemas import Limits
 from api.store import StoredResult
 
 public = APIRouter(tags=["viewer"])
@@ -54,5 +56,7 @@ def _views(stored: StoredResult) -> dict[str, Any]:
         views = ldb.trace_views(str(asked.get("code", "")), result)
     else:
         result = ldb.DebugResult.model_validate_json(stored.body)
-        views = ldb.debug_views(result, asked.get("test"), asked.get("entry_point"))
+        # Traced again as the request asked, within the server's limits as they stand now.
+        limits = work.limits(Limits.model_validate(asked.get("limits") or {}))
+        views = ldb.debug_views(result, asked.get("test"), asked.get("entry_point"), limits)
     return {"views": views, "summary": ldb.viewer_summary(title, result)}
