@@ -1,1 +1,0 @@
-"""Seeded bugs of our own for measuring the offline engine's localisation and repair."""
