@@ -67,17 +67,20 @@ _HOMES = ("ldb.errors", "ldb.models", "ldb.settings")
 """Where every other public name lives under its own name, searched in this order."""
 
 
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module 'ldb' has no attribute {name!r}")
-    if name in _RENAMED:
-        module, attribute = _RENAMED[name]
-        value = getattr(importlib.import_module(module), attribute)
-    else:
-        homes = (importlib.import_module(home) for home in _HOMES)
-        value = next(vars(home)[name] for home in homes if name in vars(home))
-    globals()[name] = value  # looked up once
-    return value
+# Hidden from type checkers, which would otherwise take any misspelt name for a lazy one.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        if name not in __all__:
+            raise AttributeError(f"module 'ldb' has no attribute {name!r}")
+        if name in _RENAMED:
+            module, attribute = _RENAMED[name]
+            value = getattr(importlib.import_module(module), attribute)
+        else:
+            homes = (importlib.import_module(home) for home in _HOMES)
+            value = next(vars(home)[name] for home in homes if name in vars(home))
+        globals()[name] = value  # looked up once
+        return value
 
 
 def __dir__() -> list[str]:
