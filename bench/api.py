@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 import ldb
-from tests.service import server
+from testbed import server
 
 PROGRAM = """\
 def mean(xs):

@@ -13,7 +13,7 @@ import sys
 import time
 
 import ldb
-from bench.stdlib import stdlib_corpus
+from testbed.stdlib import stdlib_corpus
 
 
 def main() -> None:

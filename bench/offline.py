@@ -2,7 +2,7 @@
 repair of gpt-3.5's failing HumanEval seeds scored on their hidden tests.
 
 Run: python -m bench.offline [--humaneval] [--limit N] [--budget S]. The seeded corpus is
-`bench/bugs/seeded.jsonl`; the HumanEval seeds come from ../shared/data/ldb (LDB's inputs).
+`testbed/seeded_bugs.jsonl`; the HumanEval seeds come from ../shared/data/ldb (LDB's inputs).
 Localisation counts a bug found at top-k when a faulty line is among the lines of the k most
 suspicious blocks; repair counts a program passing all of the bug's tests.
 """
@@ -17,11 +17,11 @@ from collections import Counter
 from pathlib import Path
 
 import ldb
-from bench.bugs.corpus import SeededBug, load
 from ldb.debugging.offline.engine import OfflineEngine
 from ldb.debugging.offline.localise import Suspect, localise
 from ldb.evaluation.problems import assemble_program, read_jsonl
 from ldb.run.tracing import trace_cases
+from testbed.seeded_bugs import SeededBug, load
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ldb"
 SEEDS = SHARED / "humaneval" / "seed" / "gpt-3.5-turbo-0613" / "seed.jsonl"

@@ -20,7 +20,7 @@ from functools import partial
 
 import ldb
 from ldb.run import sandbox
-from ldb.settings import get_settings
+from ldb.settings import RunLimits, get_settings
 
 TRIVIAL = ("def f(x):\n    return x + 1\n", "assert f(1) == 2\n")
 
@@ -44,7 +44,7 @@ def main() -> None:
         "pooled/cold",
     )
     print("{:24} {:>13} {:>13} {:>6} {:>10} {:>11} {:>12}".format(*header))
-    prepared = sandbox.prepare(get_settings().limits, mode)
+    prepared = sandbox.prepare(RunLimits(), mode)
     try:
         for name, (program, test) in _programs().items():
             script = program + "\n" + test

@@ -1,7 +1,7 @@
 """The seeded-bug corpus: small programs of our own, each with one planted fault, its fix and
-its tests, read from `seeded.jsonl` beside this module.
+its tests, read from `seeded_bugs.jsonl` beside this module.
 
-Run: python -m bench.bugs.corpus to check every bug (each program and fix parses, the fault
+Run: python -m testbed.seeded_bugs to check every bug (each program and fix parses, the fault
 lines are where program and fix differ, the tests pass on the fix and split the buggy program
 into passing and failing cases, all in ldb's sandbox); one line a bug, exit status 1 on any
 violation.
@@ -20,7 +20,7 @@ from typing import Any
 
 import ldb
 
-PATH = Path(__file__).with_name("seeded.jsonl")
+PATH = Path(__file__).with_name("seeded_bugs.jsonl")
 
 SMALL_EDIT_KINDS = (
     "comparison",

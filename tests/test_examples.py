@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES
+from tests.helpers.paths import EXAMPLES
 
 SCRIPTS = sorted(EXAMPLES.glob("*_api.py"))
 

@@ -11,7 +11,7 @@ import pytest
 import ldb
 from ldb.models import FunctionGraph
 from ldb.present.layout import Layout, layout
-from tests.conftest import EXAMPLES
+from tests.helpers.paths import EXAMPLES
 
 
 def graphs_of(source: str) -> list[FunctionGraph]:

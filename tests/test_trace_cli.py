@@ -10,9 +10,9 @@ import pytest
 
 import ldb
 from ldb.schema import json_schema
-from tests.conftest import EXAMPLES
-from tests.golden import GOLDEN, compare
-from tests.test_cli import ldb_command
+from tests.helpers.cli import ldb_command
+from tests.helpers.golden import GOLDEN, compare
+from tests.helpers.paths import EXAMPLES
 
 # Each example with a test beside it: (program, test file, entry point for check()).
 TRACED = [

@@ -10,7 +10,7 @@ import pytest
 
 import ldb
 from ldb.evaluation.problems import assemble_program, read_jsonl
-from tests.conftest import shared_data
+from tests.helpers.paths import shared_data
 
 
 def humaneval_problems() -> list[dict[str, Any]]:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import ldb
 from ldb.present import viewer
-from tests.conftest import EXAMPLES
+from tests.helpers.cli import debug_to_html
+from tests.helpers.paths import EXAMPLES
 
 
 def embedded(page: str) -> Any:
@@ -47,23 +46,7 @@ def test_a_program_that_closes_the_script_element_stays_data() -> None:
 
 def test_debug_html_from_the_command_line(tmp_path: Path) -> None:
     out = tmp_path / "debug.html"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ldb",
-            "debug",
-            str(EXAMPLES / "moving_average.py"),
-            "--test-file",
-            str(EXAMPLES / "moving_average_test.py"),
-            "--html",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = debug_to_html(EXAMPLES / "moving_average.py", EXAMPLES / "moving_average_test.py", out)
     assert result.returncode == 0, result.stderr
     data = embedded(out.read_text())
     titles = [view["title"] for view in data["views"]]

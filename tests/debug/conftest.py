@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from tests.llm.conftest import chat_server, no_model_settings
+from tests.helpers.model_fixtures import chat_server, no_model_settings
 
-# Imported, not copied: pytest finds fixtures by name in a conftest's namespace.
 __all__ = ["chat_server", "no_model_settings"]

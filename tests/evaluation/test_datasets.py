@@ -8,10 +8,10 @@ import pytest
 
 import ldb
 from ldb.errors import InputError
-from ldb.evaluation import Dataset
 from ldb.evaluation.problems import load
-from tests.conftest import shared_data
-from tests.evaluation.conftest import PROBLEMS, write_dataset
+from ldb.literals import Dataset
+from tests.helpers.paths import shared_data
+from tests.helpers.toy_dataset import PROBLEMS, write_dataset
 
 
 def test_humaneval_from_its_package_with_canonical_solutions() -> None:

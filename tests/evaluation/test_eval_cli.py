@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import ROOT, shared_data
-from tests.evaluation.conftest import PROBLEMS, write_dataset
+from tests.helpers.paths import ROOT, shared_data
+from tests.helpers.toy_dataset import PROBLEMS, write_dataset
 
 
 def ldb(*arguments: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 REGENERATE = os.environ.get("LDB_REGENERATE_GOLDEN") == "1"
 
 

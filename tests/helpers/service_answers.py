@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import EXAMPLES
+from tests.helpers.paths import EXAMPLES
 
 MOVING_AVERAGE = (EXAMPLES / "moving_average.py").read_text()
 MOVING_AVERAGE_TEST = (EXAMPLES / "moving_average_test.py").read_text()

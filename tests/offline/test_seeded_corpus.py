@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from bench.bugs.corpus import (
+from testbed.seeded_bugs import (
     HARD_KINDS,
     KINDS,
     SMALL_EDIT_KINDS,

@@ -12,7 +12,7 @@ from ldb.run import sandbox
 from ldb.settings import get_settings
 
 SHOW_UIDS = (
-    "import sys, time; from ldb import sandbox; "
+    "import sys, time; from ldb.run import sandbox; "
     "print(sandbox.run_uid(0), sandbox.run_uid(), flush=True); sys.stdin.read()"
 )
 

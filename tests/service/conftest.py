@@ -1,4 +1,4 @@
-"""A running service shared by the tests of a module, and a client for it."""
+"""A client for the service these tests take (the session's, unless a module has its own)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.service import server
-
-
-@pytest.fixture(scope="module")
-def service() -> Iterator[server.Service]:
-    """The service with its defaults (no token, a fresh database), for a whole module."""
-    with server.running() as running:
-        yield running
+from testbed import server
 
 
 @pytest.fixture

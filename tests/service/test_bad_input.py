@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.service import server
-from tests.service.answers import (
+from testbed import server
+from tests.helpers.service_answers import (
     GIVEN_ID,
     MOVING_AVERAGE,
     MOVING_AVERAGE_TEST,
@@ -312,7 +312,12 @@ def test_a_model_server_not_listed_is_forbidden(client: httpx.Client, base_url: 
     assert repr(base_url) in message
 
 
-@pytest.mark.parametrize("base_url", [LISTED, LISTED + "/", LISTED + "/deeper"])
+# Named, not shown: the port differs in each process that collects the tests.
+@pytest.mark.parametrize(
+    "base_url",
+    [LISTED, LISTED + "/", LISTED + "/deeper"],
+    ids=["as-listed", "a-trailing-slash", "a-deeper-path"],
+)
 def test_a_listed_model_server_passes_the_check(client: httpx.Client, base_url: str) -> None:
     # The offline engine asks no server: the run says only that the check let it through.
     request = {"code": MOVING_AVERAGE, "test": MOVING_AVERAGE_TEST, "base_url": base_url}

@@ -13,8 +13,9 @@ import pytest
 
 import ldb
 from api.schemas import DebugResponse, TraceResponse
-from tests.conftest import EXAMPLES
-from tests.service import server, sse
+from testbed import server
+from tests.helpers import sse
+from tests.helpers.paths import EXAMPLES
 
 PROGRAM = (EXAMPLES / "moving_average.py").read_text()
 TEST = (EXAMPLES / "moving_average_test.py").read_text()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES
-from tests.service import server
+from testbed import server
+from tests.helpers.paths import EXAMPLES
 
 SCRIPTS = sorted(path for path in (EXAMPLES / "service").glob("*.sh") if path.name[0] != "_")
 

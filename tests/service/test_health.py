@@ -5,12 +5,11 @@ from __future__ import annotations
 import httpx
 
 import ldb
-from tests.service import server
+from testbed import server
 
 
-def test_health_reports_version_and_sandbox_mode() -> None:
-    with server.running() as service:
-        reply = httpx.get(f"{service.url}/health")
+def test_health_reports_version_and_sandbox_mode(service: server.Service) -> None:
+    reply = httpx.get(f"{service.url}/health")
     assert reply.status_code == 200
     health = reply.json()
     assert health["status"] == "ok"

@@ -15,8 +15,9 @@ import pytest
 
 import ldb
 from api.store import Job, Store
-from tests.conftest import EXAMPLES
-from tests.service import server, sse
+from testbed import server
+from tests.helpers import sse
+from tests.helpers.paths import EXAMPLES
 
 PROGRAM = (EXAMPLES / "moving_average.py").read_text()
 TEST = (EXAMPLES / "moving_average_test.py").read_text()
@@ -237,6 +238,20 @@ def test_cancelling_stops_a_running_job_and_drops_a_queued_one(client: httpx.Cli
     assert sse.read(client, "GET", f"/jobs/{running}/events", last_event_id=len(events)) == later
 
 
+def finish_on_a_second_service(env: dict[str, str], job_id: str, before: Job) -> list[sse.Event]:
+    """Another service on the database finishes the job of 20 requests once, keeping each
+    result recorded `before`, and starts again from where the first stopped; the job's
+    events."""
+    with server.running(env) as second, httpx.Client(base_url=second.url, timeout=60) as client:
+        after = wait(client, job_id)
+        events = assert_finished_once(client, job_id, 20)
+    for item in before.items:
+        assert after["items"][item.position]["result_id"] == item.result_id
+    started = [each.data for each in events if each.event == "started"]
+    assert started == [{"done": 0, "total": 20}, {"done": len(before.items), "total": 20}]
+    return events
+
+
 def test_a_job_survives_a_graceful_restart(tmp_path: Path) -> None:
     database = tmp_path / "service.sqlite3"
     env = {"LDB_DATABASE": str(database)}
@@ -253,13 +268,7 @@ def test_a_job_survives_a_graceful_restart(tmp_path: Path) -> None:
     assert before.state == "queued", "a worker that stops hands its job back"
     assert 1 <= len(before.items) < 20
 
-    with server.running(env) as second, httpx.Client(base_url=second.url, timeout=60) as client:
-        after = wait(client, job_id)
-        events = assert_finished_once(client, job_id, 20)
-    for item in before.items:
-        assert after["items"][item.position]["result_id"] == item.result_id
-    started = [each.data for each in events if each.event == "started"]
-    assert started == [{"done": 0, "total": 20}, {"done": len(before.items), "total": 20}]
+    events = finish_on_a_second_service(env, job_id, before)
     assert item_events(events) == Counter(range(20))
 
 
@@ -279,13 +288,7 @@ def test_a_job_survives_a_crash_once_its_lease_runs_out(tmp_path: Path) -> None:
     assert before.state == "running", "a killed worker keeps its lease until it runs out"
     assert 1 <= len(before.items) < 20
 
-    with server.running(env) as second, httpx.Client(base_url=second.url, timeout=60) as client:
-        after = wait(client, job_id)
-        events = assert_finished_once(client, job_id, 20)
-    for item in before.items:
-        assert after["items"][item.position]["result_id"] == item.result_id
-    started = [each.data for each in events if each.event == "started"]
-    assert started == [{"done": 0, "total": 20}, {"done": len(before.items), "total": 20}]
+    events = finish_on_a_second_service(env, job_id, before)
     # A kill between recording a request and writing its `item` event loses the event, never
     # repeats it.
     assert max(item_events(events).values()) == 1

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.service import server
-from tests.service.answers import (
+from testbed import server
+from tests.helpers.service_answers import (
     MOVING_AVERAGE,
     MOVING_AVERAGE_TEST,
     PASSING,

@@ -4,15 +4,15 @@ on every operation (the event streams included), never get a 5xx."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
-import sysconfig
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.service import answers, server
+from testbed import server
+from tests.helpers import service_answers
+from tests.helpers.tools import installed_tool
 
 # Bounded for CI: half a minute here for the 12 operations and the four phases (the schema's
 # own examples, the edges of each parameter, random fuzzing, and stateful sequences that take
@@ -38,28 +38,19 @@ parameters = {{ "path.result_id" = "{result_id}" }}
 NO_MODEL_SERVER = {"LDB_BASE_URL": "http://127.0.0.1:9/v1"}
 
 
-def schemathesis() -> str:
-    """The CLI the `schemathesis` package (the `test` extra) installs beside the interpreter,
-    else one on PATH."""
-    beside = Path(sysconfig.get_path("scripts")) / "schemathesis"
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("schemathesis")
-    if found is None:
-        pytest.skip(f"schemathesis not found at {beside} nor on PATH: pip install -e '.[test]'")
-    return found
-
-
 @pytest.mark.timeout(BUDGET_S + 60)
 def test_no_generated_request_gets_a_server_error(tmp_path: Path) -> None:
-    command = schemathesis()
+    command = installed_tool("schemathesis", "test")
     service = server.start(NO_MODEL_SERVER)
     try:
         assert service.process.poll() is None, server.stop(service)[1]
         with httpx.Client(base_url=service.url, timeout=60) as client:
             debugged = client.post(
                 "/debug",
-                json={"code": answers.MOVING_AVERAGE, "test": answers.MOVING_AVERAGE_TEST},
+                json={
+                    "code": service_answers.MOVING_AVERAGE,
+                    "test": service_answers.MOVING_AVERAGE_TEST,
+                },
             )
         assert debugged.status_code == 200, debugged.text
         config = tmp_path / "schemathesis.toml"
@@ -87,7 +78,7 @@ def test_no_generated_request_gets_a_server_error(tmp_path: Path) -> None:
         assert counts is not None, run.stdout
         assert int(counts[1]) == int(counts[2]) > 500, run.stdout
         with httpx.Client(base_url=service.url, timeout=60) as client:
-            answers.assert_well(client)
+            service_answers.assert_well(client)
     finally:
         _, log = server.stop(service)
     # Every refusal was an answer: nothing failed inside the service, streams included.

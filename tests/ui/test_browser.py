@@ -4,8 +4,6 @@ the exported file opened from disk. Screenshots are left in each test's tmp_path
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +11,9 @@ import httpx
 import pytest
 
 import ldb
-from tests.conftest import EXAMPLES
-from tests.service import server
+from testbed import server
+from tests.helpers.cli import debug_to_html
+from tests.helpers.paths import EXAMPLES
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 
@@ -25,12 +24,6 @@ pytestmark = pytest.mark.skipif(
 
 PROGRAM = (EXAMPLES / "moving_average.py").read_text()
 TEST = (EXAMPLES / "moving_average_test.py").read_text()
-
-
-@pytest.fixture(scope="module")
-def service() -> Iterator[server.Service]:
-    with server.running() as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
@@ -113,22 +106,10 @@ def test_a_stored_result_opens_by_its_id_in_a_narrow_window(
 
 def test_the_exported_file_works_from_disk_alone(browser: object, tmp_path: Path) -> None:
     out = tmp_path / "debug.html"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ldb",
-            "debug",
-            str(EXAMPLES / "moving_average.py"),
-            "--test-file",
-            str(EXAMPLES / "moving_average_test.py"),
-            "--html",
-            str(out),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
+    exported = debug_to_html(
+        EXAMPLES / "moving_average.py", EXAMPLES / "moving_average_test.py", out
     )
+    assert exported.returncode == 0, exported.stderr
     view = Page(browser)
     page = view.page
     requests: list[str] = []
