@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import socket
@@ -21,7 +22,7 @@ from api.events import event
 from api.schemas import DebugRequest
 from api.settings import ServiceSettings
 from api.store import Job, Store
-from api.work import Stopped, debug
+from api.work import Stopped, checked_debug, debug
 
 log = logging.getLogger("ldb.jobs")
 
@@ -96,7 +97,9 @@ class JobRunner:
 
         try:
             request = DebugRequest.model_validate(raw)
-            result = debug(request, self.settings, progress, lambda: self._stop_reason(job_id))
+            options = checked_debug(request, self.settings)  # the settings may have changed
+            stop = functools.partial(self._stop_reason, job_id)
+            result = debug(request, options, self.settings, progress, stop)
         except (ldb.LdbError, ServiceError) as error:
             message = str(error)
             self.store.record_item(job_id, position, "error", None, message)

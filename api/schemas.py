@@ -46,15 +46,30 @@ class TraceRequest(_Request):
     limits: Limits | None = None  # type: ignore[valid-type]
 
 
-class DebugRequest(_Request, ldb.DebugChoices):
-    """A program and its test to debug, and `ldb.DebugChoices`: a `base_url` must be one the
-    operator allows (LDB_ALLOWED_BASE_URLS), `max_iterations` at most the server's; the model
-    server's key is the server's own."""
-
+class _Program(_Request):
     code: str = Field(description=_CODE)
     test: Test = Field(description="The visible test: " + _TEST)
     task: str | None = Field(default=None, description="What the program must do.")
     entry_point: str | None = Field(default=None, description="The function `candidate` is.")
+
+
+class DebugRequest(ldb.DebugChoices, _Program):
+    """A program and its test to debug, and `ldb.DebugChoices` (its fields after the
+    program's): the model server's key is the server's own."""
+
+    # The bases' configs merge, and the choices are frozen: a request need not be.
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+    model: str | None = Field(
+        default=None,
+        description="`offline` (ldb's own engine, needing no model) or a chat model's name on "
+        "the model server; default: the server's (LDB_MODEL, else offline).",
+    )
+    base_url: str | None = Field(
+        default=None,
+        description="The model's OpenAI-compatible server: one the operator allows "
+        "(LDB_ALLOWED_BASE_URLS); default: the server's.",
+    )
     limits: Limits | None = None  # type: ignore[valid-type]
 
 

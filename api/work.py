@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import anyio.to_thread
 from fastapi import Response
@@ -19,6 +19,13 @@ from api.settings import ServiceSettings
 from api.store import Store
 
 Progress = Callable[[str, dict[str, Any]], None]
+
+
+class Accepted(NamedTuple):
+    """A debug request this server will run, with its options."""
+
+    request: DebugRequest
+    options: ldb.DebugOptions
 
 
 class Stopped(Exception):
@@ -52,6 +59,8 @@ def checked_debug(request: DebugRequest, settings: ServiceSettings) -> ldb.Debug
     refused here, before a turn is taken, a stream starts or a job is queued."""
     check_sizes(settings, code=request.code, test=request.test, task=request.task)
     check_base_url(settings, request.base_url)
+    if (request.model or "").startswith("replay:"):
+        raise Forbidden("model replay:FILE reads a recording from the server's disk: not here")
     if request.max_iterations > settings.max_iterations:
         raise ldb.InputError(f"max_iterations: at most {settings.max_iterations} on this server")
     chosen = request.model_dump(include=set(ldb.DebugChoices.model_fields))
@@ -70,6 +79,22 @@ def check_sizes(settings: ServiceSettings, **texts: str | list[str] | None) -> N
         size = sum(len(part.encode()) for part in parts)
         if size > settings.max_code_bytes:
             raise TooLarge(f"{name} is {size} bytes, over this server's {settings.max_code_bytes}")
+
+
+def clamped_limits(stored: dict[str, Any]) -> ldb.RunLimits:
+    """The limits a stored request asked for, within the server's as they stand now (which
+    may have been lowered since): for reading a result again, never refused."""
+    server = ldb.RunLimits()
+    chosen: dict[str, Any] = {}
+    for name, value in stored.items():
+        ceiling = getattr(server, name, None)
+        if ceiling is None or value is None or type(value) is not type(ceiling):
+            continue
+        chosen[name] = value if isinstance(value, bool) else min(value, ceiling)
+    try:
+        return server.updated(**chosen)
+    except ldb.InputError:
+        return server
 
 
 def limits(given: Any) -> ldb.RunLimits:
@@ -102,13 +127,14 @@ def check_base_url(settings: ServiceSettings, base_url: str | None) -> None:
 
 def debug(
     request: DebugRequest,
+    options: ldb.DebugOptions,
     settings: ServiceSettings,
     progress: Progress | None = None,
     should_stop: Callable[[], str | None] | None = None,
 ) -> ldb.DebugResult:
-    """The debug run; `should_stop` is asked at each stage and ends the run (raising
-    `Stopped` with its words) when it answers."""
-    options = checked_debug(request, settings)
+    """The debug run of a request, with the options `checked_debug` gave it; `should_stop`
+    is asked at each stage and ends the run (raising `Stopped` with its words) when it
+    answers."""
     deadline = time.monotonic() + settings.request_timeout_s
 
     def hook(stage: str, details: dict[str, Any]) -> None:

@@ -6,8 +6,9 @@ nothing and a command pays only for what it touches.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ldb.lazy import exports
 
 if TYPE_CHECKING:
     from ldb.cfg import build as blocks
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
         SourceSyntaxError,
         UnusableReply,
     )
+    from ldb.literals import Feedback, Level
     from ldb.models import (
         SCHEMA_VERSION,
         Block,
@@ -31,10 +33,8 @@ if TYPE_CHECKING:
         Edge,
         EdgeKind,
         Event,
-        Feedback,
         FunctionGraph,
         Iteration,
-        Level,
         SandboxStatus,
         Span,
         TestError,
@@ -63,24 +63,8 @@ _RENAMED: dict[str, tuple[str, str]] = {
     "viewer_summary": ("ldb.present.viewer", "summary"),
 }
 """Public names that live elsewhere than the modules below, or under another name."""
-_HOMES = ("ldb.errors", "ldb.models", "ldb.settings")
+_HOMES = ("ldb.errors", "ldb.literals", "ldb.models", "ldb.settings")
 """Where every other public name lives under its own name, searched in this order."""
-
-
-# Hidden from type checkers, which would otherwise take any misspelt name for a lazy one.
-if not TYPE_CHECKING:
-
-    def __getattr__(name: str) -> Any:
-        if name not in __all__:
-            raise AttributeError(f"module 'ldb' has no attribute {name!r}")
-        if name in _RENAMED:
-            module, attribute = _RENAMED[name]
-            value = getattr(importlib.import_module(module), attribute)
-        else:
-            homes = (importlib.import_module(home) for home in _HOMES)
-            value = next(vars(home)[name] for home in homes if name in vars(home))
-        globals()[name] = value  # looked up once
-        return value
 
 
 def __dir__() -> list[str]:
@@ -128,3 +112,7 @@ __all__ = [
     "viewer_summary",
     "__version__",
 ]
+
+# Hidden from type checkers, which would otherwise take any misspelt name for a lazy one.
+if not TYPE_CHECKING:
+    __getattr__ = exports(__name__, __all__, _HOMES, _RENAMED)

@@ -12,11 +12,12 @@ import logging
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, get_args
 
 import ldb
 from ldb.errors import InputError, LdbError
 from ldb.evaluation import DATASETS
+from ldb.literals import Feedback, Level, TracerName
 from ldb.schema import DOCUMENTS
 from ldb.wire import PROGRAM_FILENAME
 
@@ -59,9 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ldb",
-        formatter_class=_HelpFormatter,
         description=(
             "A runtime-tracing debugger for Python programs written by language models: "
             "basic blocks, traces of the states after each block, verdicts and repairs."
@@ -70,11 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ldb {ldb.__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what ldb does")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(
+        title="commands", metavar="COMMAND", required=True, parser_class=_Parser
+    )
 
     blocks = commands.add_parser(
         "blocks",
-        formatter_class=_HelpFormatter,
         help="show the basic blocks and control-flow graph of each function",
         description=(
             "Split every function, class body and the module code of a Python file into "
@@ -90,7 +91,6 @@ def _parser() -> argparse.ArgumentParser:
 
     tracing = commands.add_parser(
         "trace",
-        formatter_class=_HelpFormatter,
         help="run a test under the block tracer and show the state after each block",
         description=(
             "Run a program's test in a child process under the block tracer: the outcome of "
@@ -103,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     tracing.add_argument("--json", action="store_true", help="print JSON (see `ldb schema trace`)")
     tracing.add_argument(
         "--tracer",
-        choices=["auto", "monitoring", "settrace", "off"],
+        choices=get_args(TracerName),
         default="auto",
         help="sys.monitoring (Python 3.12+) or sys.settrace; auto picks the first available; "
         "off runs the tests only",
@@ -119,7 +119,6 @@ def _parser() -> argparse.ArgumentParser:
 
     debugging = commands.add_parser(
         "debug",
-        formatter_class=_HelpFormatter,
         help="find the faulty blocks of a program and repair it until its tests pass",
         description=(
             "Run the tests; while a case fails, trace it, judge each block of the trace "
@@ -151,7 +150,6 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluating = commands.add_parser(
         "eval",
-        formatter_class=_HelpFormatter,
         help="evaluate the debugger on HumanEval, MBPP or TransCoder, problem by problem",
         description=(
             "LDB's protocol: a seed that passes its visible tests is scored on the hidden test "
@@ -195,7 +193,6 @@ def _parser() -> argparse.ArgumentParser:
 
     reporting = commands.add_parser(
         "report",
-        formatter_class=_HelpFormatter,
         help="summarise an evaluation's results, and compare them with LDB's",
         description=(
             "pass@1 of the seeds and after debugging, what was fixed and broken, rounds, tokens "
@@ -216,7 +213,6 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser(
         "serve",
-        formatter_class=_HelpFormatter,
         help="run the HTTP service (POST /debug, /trace, /blocks, jobs; docs at /docs)",
         description=(
             "Serve ldb over HTTP with uvicorn. Settings come from LDB_* variables: "
@@ -232,7 +228,6 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser(
         "schema",
-        formatter_class=_HelpFormatter,
         help="print the JSON Schema of a JSON document ldb writes",
         description="Print the JSON Schema (draft 2020-12) of what a command prints with --json.",
     )
@@ -266,8 +261,8 @@ def _debugging_options(parser: argparse.ArgumentParser) -> None:
     _choice(parser, "--model", "model", str, "NAME")
     _choice(parser, "--base-url", "base_url", str, "URL")
     _choice(parser, "--max-iterations", "max_iterations", int, "N")
-    _choice(parser, "--feedback", "feedback", str, choices=["blocks", "simple", "explain"])
-    _choice(parser, "--level", "level", str, choices=["line", "block", "function"])
+    _choice(parser, "--feedback", "feedback", str, choices=get_args(Feedback))
+    _choice(parser, "--level", "level", str, choices=get_args(Level))
     _choice(parser, "--seed", "seed", int, "N")
     _choice(parser, "--max-tokens", "max_tokens", int, "N")
     _limit(parser, "--timeout", "timeout_s", float, "S")
@@ -287,7 +282,7 @@ def _choice(
     name: str,
     kind: type,
     metavar: str | None = None,
-    choices: list[str] | None = None,
+    choices: Sequence[str] | None = None,
 ) -> None:
     # The help is the field's, written by _HelpFormatter; argparse shows only a non-empty one.
     action = parser.add_argument(
@@ -331,11 +326,21 @@ class _HelpFormatter(argparse.HelpFormatter):
         text = (info.description or "").rstrip(".")
         text = text[:1].lower() + text[1:]
         if kind == "limit":
-            default = getattr(RunLimits(), name)  # this machine's, LDB_<FIELD> included
+            try:
+                default = getattr(RunLimits(), name)  # this machine's, LDB_<FIELD> included
+            except InputError as error:  # help is still shown; running would say the same
+                return f"{text} ({error})".replace("%", "%%")
             text = f"{text} (default: {default})" if not isinstance(default, bool) else text
         elif info.default is not None:
             text = f"{text} (default: {info.default})"
         return text.replace("%", "%%")
+
+
+class _Parser(argparse.ArgumentParser):
+    """ldb's parsers, the commands' included: help from `_HelpFormatter`."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**{"formatter_class": _HelpFormatter, **options})
 
 
 def _limits(args: argparse.Namespace) -> RunLimits:

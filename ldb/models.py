@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ldb.literals import Feedback, Level
+
 if TYPE_CHECKING:
     import networkx as nx
 
@@ -219,14 +221,6 @@ class SandboxStatus(_Frozen):
     allow_unisolated: bool = Field(
         description="The service may run programs unisolated (LDB_ALLOW_UNISOLATED=1)."
     )
-
-
-Feedback = Literal["blocks", "simple", "explain"]
-"""What the model is shown of a failing run: the block-level trace (LDB's way), only the test
-result, or nothing but a request to explain the code line by line (Self-Debugging's two)."""
-
-Level = Literal["line", "block", "function"]
-"""The unit the trace is cut into for verdicts (LDB's granularities)."""
 
 
 class Verdict(_Frozen):

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-DOCUMENTS = ("blocks", "debug", "trace")
-"""Each document ldb prints with `--json`, under the name `ldb schema NAME` takes."""
+DOCUMENTS = {"blocks": "BlocksReport", "debug": "DebugResult", "trace": "TraceResult"}
+"""Each document ldb prints with `--json`, under the name `ldb schema NAME` takes, and its
+model in `ldb.models` (named, so that listing them imports nothing)."""
 
 
 def document_model(name: str) -> type[BaseModel]:
     """The model of a document, by its name."""
-    from ldb.models import BlocksReport, DebugResult, TraceResult
-
-    models: dict[str, type[BaseModel]] = {
-        "blocks": BlocksReport,
-        "trace": TraceResult,
-        "debug": DebugResult,
-    }
-    return models[name]
+    model: type[BaseModel] = getattr(importlib.import_module("ldb.models"), DOCUMENTS[name])
+    return model
 
 
 def json_schema(name: str) -> dict[str, Any]:

@@ -12,21 +12,20 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     SecretStr,
     ValidationError,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ldb.errors import InputError
-from ldb.models import Feedback, Level
+from ldb.literals import Feedback, Level
 
 SandboxChoice = Literal["auto", "bwrap", "unisolated"]
 
 
 class _Checked(BaseModel):
-    """Refuses a bad value as an `InputError` naming it, when made directly (by the CLI, a
-    caller); nested in a request, the request's own validation reports it."""
+    """Refuses a bad value as an `InputError` naming it: the option or limit as given, or the
+    `LDB_*` variable it came from."""
 
     _kind: ClassVar[str] = "option"
 
@@ -36,7 +35,9 @@ class _Checked(BaseModel):
         except ValidationError as error:
             first = error.errors()[0]
             where = ".".join(str(part) for part in first["loc"])
-            raise InputError(f"{self._kind} {where}: {first['msg']}") from None
+            given = first["loc"][0] in values or not isinstance(self, BaseSettings)
+            named = f"{self._kind} {where}" if given else f"LDB_{where.upper()}"
+            raise InputError(f"{named}: {first['msg']}") from None
 
 
 class RunLimits(_Checked, BaseSettings):
@@ -46,7 +47,7 @@ class RunLimits(_Checked, BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="LDB_", extra="forbid", frozen=True)
 
-    timeout_s: float = Field(default=10.0, gt=0, description="Wall time for the whole run.")
+    timeout_s: float = Field(default=10.0, gt=0, description="Wall time of one run of the tests.")
     case_cpu_s: float = Field(default=5.0, gt=0, description="CPU time for one test case.")
     cpu_s: int = Field(default=30, ge=1, description="CPU time for the whole run (RLIMIT_CPU).")
     memory_mb: int = Field(default=1024, ge=64, description="Memory of the run (address space).")
@@ -89,7 +90,8 @@ class DebugChoices(BaseModel):
     )
     base_url: str | None = Field(
         default=None,
-        description="The model's OpenAI-compatible server; default: LDB_BASE_URL, else OpenAI's.",
+        description="The model's OpenAI-compatible server; default: LDB_BASE_URL (or "
+        "OPENAI_BASE_URL), else OpenAI's.",
     )
     max_iterations: int = Field(default=10, ge=0, description="Rounds of judging and repair.")
     feedback: Feedback = Field(
@@ -112,7 +114,7 @@ class DebugOptions(_Checked, DebugChoices):
     api_key: SecretStr | None = Field(
         default=None,
         exclude=True,
-        description="The model server's key; default: LDB_API_KEY or OPENAI_API_KEY. Never "
+        description="The model server's key; default: LDB_API_KEY (or OPENAI_API_KEY). Never "
         "shown or stored.",
     )
     limits: RunLimits = Field(default_factory=RunLimits, description="What each run may use.")
@@ -148,29 +150,19 @@ class Settings(BaseSettings):
 
     model: str | None = Field(
         default=None,
-        description="The debugging model when a call names none: `offline` (the embedded engine, "
-        "the default) or a chat model's name on the OpenAI-compatible server at base_url.",
+        description="`DebugOptions.model` when a call names none (else offline).",
     )
     base_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("LDB_BASE_URL", "OPENAI_BASE_URL"),
-        description="The OpenAI-compatible server (default https://api.openai.com/v1).",
+        description="`DebugOptions.base_url` when a call names none (else OpenAI's, "
+        "https://api.openai.com/v1).",
     )
     api_key: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("LDB_API_KEY", "OPENAI_API_KEY"),
-        description="The model server's key; never logged or stored.",
+        description="`DebugOptions.api_key` when a call gives none; never logged or stored.",
     )
-
-    _limits: RunLimits | None = PrivateAttr(default=None)
-
-    @property
-    def limits(self) -> RunLimits:
-        """The limits of a run that names none: `RunLimits()`, read from the environment once
-        with the rest of the settings."""
-        if self._limits is None:
-            self._limits = RunLimits()
-        return self._limits
 
 
 @lru_cache

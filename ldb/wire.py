@@ -18,6 +18,9 @@ PASSIVE = 2
 ROLES = {"statement": STATEMENT, "header": HEADER, "passive": PASSIVE}
 """By `ldb.models.SpanKind`."""
 
+RESULT_FD = 3
+"""The descriptor the harness writes its results to (standard output is the program's)."""
+
 # Names the rewritten test's code calls, bound by the harness in the program's namespace.
 ACTUAL = "__ldb_actual__"
 EXPECTED = "__ldb_expected__"

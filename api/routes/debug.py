@@ -28,24 +28,24 @@ _MORE: Responses = {
 }
 
 
-def _checked(request: DebugRequest, settings: SettingsDep) -> DebugRequest:
-    """The request, refused before a turn is taken and before any stream starts: a busy
-    service must not answer "retry" to what can never pass, nor a stream 200 to it."""
-    work.checked_debug(request, settings)
-    return request
+def _checked(request: DebugRequest, settings: SettingsDep) -> work.Accepted:
+    """The request and its options, refused before a turn is taken and before any stream
+    starts: a busy service must not answer "retry" to what can never pass, nor a stream 200
+    to it."""
+    return work.Accepted(request, work.checked_debug(request, settings))
 
 
-Checked = Annotated[DebugRequest, Depends(_checked)]
+Checked = Annotated[work.Accepted, Depends(_checked)]
 
 
 @router.post("/debug", responses=_MORE, response_model=DebugResponse)
 async def debug(
-    request: Checked, settings: SettingsDep, gate: GateDep, store: StoreDep
+    accepted: Checked, settings: SettingsDep, gate: GateDep, store: StoreDep
 ) -> Response:
     """Test, trace, judge each block, repair; again until the tests pass or
     `max_iterations` rounds are spent. Stored, under the `id` returned."""
-    result = await gate.run(lambda: work.debug(request, settings))
-    body, result_id = await work.store_result(store, "debug", result, request)
+    result = await gate.run(lambda: work.debug(*accepted, settings))
+    body, result_id = await work.store_result(store, "debug", result, accepted.request)
     return work.with_id(body, result_id)
 
 
@@ -63,7 +63,7 @@ async def _turn(gate: GateDep, checked: Checked) -> AsyncIterator[None]:
     dependencies=[Depends(_turn)],
 )
 async def debug_stream(
-    request: Checked, settings: SettingsDep, store: StoreDep
+    accepted: Checked, settings: SettingsDep, store: StoreDep
 ) -> AsyncIterator[ServerSentEvent]:
     """The same run as server-sent events, in order: `tests` (each round's outcome),
     `trace` (the failing case traced), `verdicts`, `repair` (its diff), `iteration` (a round
@@ -83,7 +83,7 @@ async def debug_stream(
 
     async def run() -> ldb.DebugResult:
         return await anyio.to_thread.run_sync(
-            lambda: work.debug(request, settings, progress, stop_reason)
+            lambda: work.debug(*accepted, settings, progress, stop_reason)
         )
 
     task = asyncio.create_task(run())
@@ -109,7 +109,7 @@ async def debug_stream(
         data = {"type": kind, "message": message, "status": status}
         yield ServerSentEvent(event="error", data=data, id=str(sequence + 1))
         return
-    _, result_id = await work.store_result(store, "debug", result, request)
+    _, result_id = await work.store_result(store, "debug", result, accepted.request)
     done = {"id": result_id, **result.model_dump(mode="json")}
     yield ServerSentEvent(event="done", data=done, id=str(sequence + 1))
 

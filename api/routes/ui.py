@@ -13,7 +13,6 @@ import ldb
 from api import work
 from api.deps import GateDep, StoreDep
 from api.errors import RESPONSES, ErrorBody, NotFound
-from api.schemas import Limits
 from api.store import StoredResult
 
 public = APIRouter(tags=["viewer"])
@@ -57,6 +56,6 @@ def _views(stored: StoredResult) -> dict[str, Any]:
     else:
         result = ldb.DebugResult.model_validate_json(stored.body)
         # Traced again as the request asked, within the server's limits as they stand now.
-        limits = work.limits(Limits.model_validate(asked.get("limits") or {}))
+        limits = work.clamped_limits(asked.get("limits") or {})
         views = ldb.debug_views(result, asked.get("test"), asked.get("entry_point"), limits)
     return {"views": views, "summary": ldb.viewer_summary(title, result)}

@@ -9,8 +9,6 @@ from ldb.debugging.offline.engine import OfflineEngine
 from ldb.debugging.strategy import Strategy
 from ldb.errors import InputError
 from ldb.llm.base import ChatModel
-from ldb.llm.openai import OpenAIChatModel
-from ldb.llm.replay import ReplayModel
 from ldb.settings import DebugOptions, default_model
 
 OFFLINE = "offline"
@@ -30,8 +28,12 @@ def choose(options: DebugOptions) -> Strategy:
             raise InputError("replay: needs the recording's path (replay:FILE)")
         if not path.is_file():
             raise InputError(f"no recording at {path}")
+        from ldb.llm.replay import ReplayModel
+
         chat: ChatModel = ReplayModel.from_file(path)
     else:
+        from ldb.llm.openai import OpenAIChatModel  # the HTTP client, only when asked for
+
         key = options.api_key.get_secret_value() if options.api_key is not None else None
         chat = OpenAIChatModel(name, base_url=options.base_url, api_key=key, seed=options.seed)
     return ChatStrategy(

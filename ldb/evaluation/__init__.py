@@ -3,8 +3,8 @@ problems run, and the report."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import get_args
 
-Dataset = Literal["humaneval", "mbpp", "transcoder"]
-DATASETS: tuple[Dataset, ...] = ("humaneval", "mbpp", "transcoder")
-"""The benchmarks `ldb eval` runs, named without importing them."""
+from ldb.literals import Dataset
+
+DATASETS: tuple[Dataset, ...] = get_args(Dataset)

@@ -14,7 +14,8 @@ from typing import Any
 from ldb import asts
 from ldb.debugging.offline.examples import examples
 from ldb.errors import InputError
-from ldb.evaluation import DATASETS, Dataset
+from ldb.evaluation import DATASETS
+from ldb.literals import Dataset
 
 
 @dataclass(frozen=True)

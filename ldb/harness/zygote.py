@@ -37,6 +37,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from ..wire import RESULT_FD
 from .main import main as run_harness
 
 _CLONE_NEWNS = 0x00020000
@@ -47,7 +48,6 @@ _CLONE_NEWNET = 0x40000000
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
 _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 32, 4096, 1 << 14, 1 << 18
 _PR_SET_PDEATHSIG = 1
-RESULT_FD = 3
 _MAX_FDS = 16
 
 

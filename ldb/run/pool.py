@@ -30,7 +30,8 @@ from typing import IO, Any, TypeVar
 from ldb.errors import SandboxError
 from ldb.run import sandbox
 from ldb.run.runner import Child
-from ldb.settings import RunLimits, get_settings
+from ldb.settings import RunLimits
+from ldb.wire import RESULT_FD
 
 T = TypeVar("T")
 
@@ -180,7 +181,7 @@ class _Zygote:
             raise SandboxError("bubblewrap (bwrap) is not installed")
         rebinds = json.dumps(sandbox.under_tmp())
         command = [
-            *sandbox.bwrap_arguments(binary, get_settings().limits, zygote=True),
+            *sandbox.bwrap_arguments(binary, RunLimits(), zygote=True),
             *sandbox.harness_command("zygote", -1, str(theirs.fileno()), rebinds),
         ]
         self.process = subprocess.Popen(
@@ -237,7 +238,7 @@ class Lease:
         run.stdin = os.fdopen(job_write, "wb")
         run.stdout = os.fdopen(out_read, "rb")
         run.stderr = os.fdopen(err_read, "rb")
-        return run, _RESULT_FD
+        return run, RESULT_FD
 
     def memory_exceeded(self) -> bool:
         return self.slot.cgroups.memory_events() > self.memory_events
@@ -336,7 +337,6 @@ def _keeper() -> _Keeper:
     return _Keeper()
 
 
-_RESULT_FD = 3
 _pool: Pool | None = None
 _pool_lock = threading.Lock()
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from ldb import cfg
 from ldb.errors import InputError, SourceSyntaxError
+from ldb.literals import TracerName
 from ldb.models import (
     BlockVisits,
     CaseResult,
@@ -27,10 +28,8 @@ from ldb.run import pool, sandbox
 from ldb.run.runner import HarnessRun, run_harness
 from ldb.run.sandbox import SandboxMode
 from ldb.run.suite import TestSyntaxError, compile_suite
-from ldb.settings import RunLimits, get_settings
+from ldb.settings import RunLimits
 from ldb.wire import PROGRAM_FILENAME, ROLES
-
-TracerName = Literal["auto", "monitoring", "settrace", "off"]
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,7 @@ def _trace(
     chosen: int | None,
     every_case: bool,
 ) -> tuple[TraceResult, list[CaseTrace]]:
-    limits = limits or get_settings().limits
+    limits = limits or RunLimits()
     where = _Where(_backend_name(tracer), sandbox.mode())
     try:
         graphs = cfg.build(code, PROGRAM_FILENAME)

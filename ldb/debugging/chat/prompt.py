@@ -8,8 +8,9 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ldb.literals import Level
 from ldb.llm.base import Message
-from ldb.models import CaseResult, Event, FunctionGraph, Level, TraceResult
+from ldb.models import CaseResult, Event, FunctionGraph, TraceResult
 
 SYSTEM = "You are an expert programming assistant."
 

@@ -11,8 +11,9 @@ from ldb.debugging.chat import prompt
 from ldb.debugging.chat.replies import parse_program, parse_verdicts
 from ldb.debugging.strategy import Round, Step, Strategy
 from ldb.errors import ModelError, UnusableReply
+from ldb.literals import Feedback, Level
 from ldb.llm.base import ChatModel, Message, Usage
-from ldb.models import Feedback, Level, Verdict
+from ldb.models import Verdict
 
 _ASK_AGAIN = "I could not use that answer: {why}. Please answer again in the format asked for."
 
@@ -49,8 +50,11 @@ class ChatStrategy(Strategy):
         return self.model.name
 
     def close(self) -> None:
-        """Lets go of the model's connections."""
-        self.model.close()
+        """Lets go of the model's connections (a model written before `ChatModel.close`
+        existed has none to let go of)."""
+        close = getattr(self.model, "close", None)
+        if callable(close):
+            close()
 
     def step(self, state: Round) -> Step:
         replies: list[str] = []

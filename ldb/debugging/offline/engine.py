@@ -12,8 +12,9 @@ from ldb.debugging.offline.localise import Localisation, localise, verdicts
 from ldb.debugging.offline.repair import search
 from ldb.debugging.offline.self_tests import Stripped, strip_self_tests
 from ldb.debugging.strategy import Round, Step, Strategy
+from ldb.literals import Level
 from ldb.llm.base import Usage
-from ldb.models import FunctionGraph, Level, Verdict
+from ldb.models import FunctionGraph, Verdict
 from ldb.run.tracing import CaseTrace, trace_cases
 
 _TYPE_OF_REPR = (

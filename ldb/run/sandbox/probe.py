@@ -11,7 +11,7 @@ from typing import Literal
 from ldb.errors import SandboxError
 from ldb.models import SandboxStatus
 from ldb.run.sandbox.bwrap import bwrap_arguments, bwrap_binary
-from ldb.settings import SandboxChoice, get_settings
+from ldb.settings import RunLimits, SandboxChoice, get_settings
 
 SandboxMode = Literal["bwrap", "unisolated"]
 
@@ -37,7 +37,7 @@ def _probe(choice: SandboxChoice) -> SandboxMode:
     failure = "bubblewrap (bwrap) is not installed" if binary is None else None
     if binary is not None:
         command = [
-            *bwrap_arguments(binary, get_settings().limits),
+            *bwrap_arguments(binary, RunLimits()),
             sys.executable,
             "-I",
             "-c",
