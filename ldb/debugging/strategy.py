@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Protocol
 
+from ldb.closing import Closing
 from ldb.llm.base import Usage
 from ldb.models import FunctionGraph, TraceResult, Verdict
 from ldb.settings import RunLimits
@@ -51,7 +51,7 @@ class Step:
     in `error`, not `unfixed`."""
 
 
-class Strategy(Protocol):
+class Strategy(Closing, Protocol):
     """Judges a round's blocks and repairs its program. A context manager: what it holds (a
     model's HTTP client) is released on leaving it, and whoever makes one closes it."""
 
@@ -60,18 +60,3 @@ class Strategy(Protocol):
         """`offline`, or the chat model's name."""
 
     def step(self, state: Round) -> Step: ...
-
-    def close(self) -> None:
-        """Release what the strategy holds; nothing, unless it says otherwise."""
-        return None
-
-    def __enter__(self) -> Strategy:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypedDict
 
+from ldb.closing import Closing
+
 Role = Literal["system", "user", "assistant"]
 
 
@@ -43,8 +45,9 @@ class Completion:
     model: str
 
 
-class ChatModel(Protocol):
-    """A chat model: given the conversation so far, the next assistant message."""
+class ChatModel(Closing, Protocol):
+    """A chat model: given the conversation so far, the next assistant message. It holds
+    connections until closed (`Closing`); a backend names this class as its base."""
 
     @property
     def name(self) -> str:
@@ -52,6 +55,3 @@ class ChatModel(Protocol):
 
     def complete(self, messages: Sequence[Message], *, max_tokens: int | None = None) -> Completion:
         """The reply to `messages`; raises `ldb.ModelError` when the model cannot answer."""
-
-    def close(self) -> None:
-        """Let go of its connections, when it holds any."""

@@ -8,13 +8,12 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from types import TracebackType
 from typing import Any
 
 import httpx
 
 from ldb.errors import InputError, ModelError
-from ldb.llm.base import Completion, Message, Usage
+from ldb.llm.base import ChatModel, Completion, Message, Usage
 from ldb.settings import get_settings
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -24,7 +23,7 @@ log = logging.getLogger(__name__)
 _SNIPPET_CHARS = 200
 
 
-class OpenAIChatModel:
+class OpenAIChatModel(ChatModel):
     """A model on an OpenAI-compatible server (OpenAI, vLLM, llama.cpp, Ollama, ...).
 
     `base_url` and `api_key` default to the settings (`LDB_BASE_URL` or `OPENAI_BASE_URL`,
@@ -100,17 +99,6 @@ class OpenAIChatModel:
         """Closes the client made here; an injected one belongs to its caller."""
         if self._owns_client:
             self._client.close()
-
-    def __enter__(self) -> OpenAIChatModel:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _post(self, body: dict[str, Any]) -> httpx.Response:
         url = f"{self._base_url}/chat/completions"

@@ -11,7 +11,7 @@ from ldb.errors import InputError, ModelError
 from ldb.llm.base import ChatModel, Completion, Message, Usage
 
 
-class ReplayModel:
+class ReplayModel(ChatModel):
     """Answers with the replies it was given, in order, whatever it is asked; `requests`
     keeps every conversation it was asked to continue, so tests can check the prompts."""
 
@@ -46,9 +46,6 @@ class ReplayModel:
     def name(self) -> str:
         return self._name
 
-    def close(self) -> None:
-        """A recording holds nothing open."""
-
     def complete(self, messages: Sequence[Message], *, max_tokens: int | None = None) -> Completion:
         # A copy: callers go on appending to the list they passed.
         self.requests.append([{"role": m["role"], "content": m["content"]} for m in messages])
@@ -58,7 +55,7 @@ class ReplayModel:
         return self._replies[turn]
 
 
-class RecordingModel:
+class RecordingModel(ChatModel):
     """Passes each request to `model` and appends the exchange to `path` as one JSON line
     (`messages`, `reply`, `prompt_tokens`, `completion_tokens`, `model`), written out before
     the reply is returned, so `ReplayModel.from_file(path)` can play the run again."""
