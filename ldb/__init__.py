@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from ldb.present.viewer import debug_views, trace_views
     from ldb.present.viewer import page as viewer_page
     from ldb.present.viewer import summary as viewer_summary
+    from ldb.project.tracing import trace_project
     from ldb.run.sandbox import status as sandbox_status
     from ldb.run.tracing import trace
     from ldb.settings import DebugChoices, DebugOptions, RunLimits, default_model
@@ -56,6 +57,7 @@ _RENAMED: dict[str, tuple[str, str]] = {
     "debug": ("ldb.debugging.loop", "debug"),
     "sandbox_status": ("ldb.run.sandbox", "status"),
     "trace": ("ldb.run.tracing", "trace"),
+    "trace_project": ("ldb.project.tracing", "trace_project"),
     "VIEWER_ASSETS": ("ldb.present.viewer", "ASSETS"),
     "debug_views": ("ldb.present.viewer", "debug_views"),
     "trace_views": ("ldb.present.viewer", "trace_views"),
@@ -107,6 +109,7 @@ __all__ = [
     "default_model",
     "sandbox_status",
     "trace",
+    "trace_project",
     "trace_views",
     "viewer_page",
     "viewer_summary",

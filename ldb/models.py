@@ -123,6 +123,12 @@ class Event(_Frozen):
     `block` null is a call: the state at entry, that is the arguments."""
 
     step: int = Field(description="Order of the event within its test case, from 1.")
+    file: str | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description="A project's file the function is in, relative to its root; absent for a "
+        "single program.",
+    )
     function: str = Field(description="Qualname of the unit the block belongs to.")
     block: int | None = Field(description="The block's id in `ldb blocks`; null for a call.")
     visit: int = Field(description="Which visit of this block in this frame (loop iteration).")
@@ -138,7 +144,8 @@ class Event(_Frozen):
     )
 
 
-CaseStatus = Literal["passed", "failed", "error", "timeout", "not_run"]
+CaseStatus = Literal["passed", "failed", "error", "timeout", "not_run", "skipped"]
+"""`skipped`: a project's test that pytest skipped."""
 
 
 class TestError(_Frozen):
@@ -147,7 +154,9 @@ class TestError(_Frozen):
     type: str
     message: str
     line: int | None = Field(description="Line in the test (or program) where it was raised.")
-    file: str | None = Field(default=None, description="'program.py' or the test's name.")
+    file: str | None = Field(
+        default=None, description="'program.py', the test's name, or a project's file."
+    )
 
 
 class CaseResult(_Frozen):
@@ -164,6 +173,7 @@ class BlockVisits(_Frozen):
     """How often a block ran in the traced case; past the snapshot budget only counted, and
     a lower bound (`exact` false) unless exact counts were asked for."""
 
+    file: str | None = Field(default=None, exclude_if=_absent, description="As in `Event`.")
     function: str
     block: int
     visits: int
@@ -184,6 +194,7 @@ TraceStatus = Literal[
     "output_limit",
     "crashed",
     "sandbox_error",
+    "collection_error",
 ]
 
 

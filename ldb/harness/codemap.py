@@ -31,10 +31,24 @@ Element = tuple[int, int, int, int, int, int]
 class CodeMap:
     """The blocks of one code object's instructions, indexed by byte offset // 2."""
 
-    __slots__ = ("function", "blocks", "line_blocks", "per_instruction", "block_count")
+    __slots__ = (
+        "function",
+        "file",
+        "key",
+        "blocks",
+        "line_blocks",
+        "per_instruction",
+        "block_count",
+    )
 
-    def __init__(self, function: str, code: CodeType, elements: list[Element]) -> None:
+    def __init__(
+        self, function: str, code: CodeType, elements: list[Element], file: str | None = None
+    ) -> None:
         self.function = function
+        self.file = file
+        """The project file it is in, relative to the root; None for a single program."""
+        self.key = function if file is None else f"{file}::{function}"
+        """What visits are counted under: the function, and in a project its file too."""
         size = len(code.co_code) // 2
         self.blocks = [NEUTRAL] * size
         instructions = list(dis.get_instructions(code))

@@ -28,6 +28,7 @@ from collections import deque
 from typing import Any
 
 from ..wire import CALL, CANDIDATE, FAIL, PROGRAM_FILENAME
+from .project import run_project
 from .recorder import Recorder
 from .saferepr import SafeRepr, message_of
 
@@ -147,16 +148,23 @@ def main() -> None:
 
 def run(job: dict[str, Any], channel: Channel) -> None:
     limits = job["limits"]
-    safe_repr = SafeRepr(max_chars=limits["max_value_chars"])
     sink = EventSink(channel, limits["max_events"])
+    if "root" in job:  # a project's tests, run by pytest
+
+        def backend_for(recorder: Recorder) -> Any:
+            return _backend(job["tracer"], recorder, limits["exact_counts"])
+
+        run_project(job, channel, sink, backend_for, _expire)
+        return
+    safe_repr = SafeRepr(max_chars=limits["max_value_chars"])
 
     units = {
-        (qualname, firstlineno): (qualname, [tuple(e) for e in elements])
+        (PROGRAM_FILENAME, qualname, firstlineno): (qualname, [tuple(e) for e in elements])
         for qualname, firstlineno, elements in job["units"]
     }
     recorder = Recorder(
         units,
-        PROGRAM_FILENAME,
+        {PROGRAM_FILENAME: None},
         sink.put,
         visits_per_block=limits["visits_per_block"],
         exact_counts=limits["exact_counts"],

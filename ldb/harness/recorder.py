@@ -24,6 +24,9 @@ from .saferepr import SafeRepr
 
 Event = dict[str, Any]
 Sink = Callable[[Event], None]
+Units = dict[tuple[str, str, int], tuple[str, list[Element]]]
+"""Each traced unit by (code filename, qualname, first line): its name in events, and its
+elements."""
 
 
 class FrameState:
@@ -64,8 +67,8 @@ class Recorder:
 
     def __init__(
         self,
-        units: dict[tuple[str, int], tuple[str, list[Element]]],
-        filename: str,
+        units: Units,
+        files: dict[str, str | None],
         sink: Sink,
         *,
         visits_per_block: int,
@@ -73,7 +76,9 @@ class Recorder:
         safe_repr: SafeRepr,
     ) -> None:
         self._units = units
-        self._filename = filename
+        self._files = files
+        """The code filenames traced, each with the `file` its events name (None: no file, a
+        single program)."""
         self._sink = sink
         self.visits_per_block = visits_per_block
         self.exact_counts = exact_counts
@@ -94,10 +99,11 @@ class Recorder:
         except KeyError:
             pass
         found = None
-        if code.co_filename == self._filename:
-            unit = self._units.get((code.co_qualname, code.co_firstlineno))
+        filename = code.co_filename
+        if filename in self._files:
+            unit = self._units.get((filename, code.co_qualname, code.co_firstlineno))
             if unit is not None:
-                found = CodeMap(unit[0], code, unit[1])
+                found = CodeMap(unit[0], code, unit[1], self._files[filename])
         self._maps[code] = found
         return found
 
@@ -123,19 +129,19 @@ class Recorder:
     def start(self, frame: FrameType, code_map: CodeMap) -> FrameState | None:
         """A call of the program's code. Returns its state, or None when the call is past
         its budget and not made by the test: such a call is only counted, not followed."""
-        key = (code_map.function, -1)
+        key = (code_map.key, -1)
         count = self.counts[key] = self.counts.get(key, 0) + 1
         within_budget = count <= self.visits_per_block
         if not within_budget and not self.exact_counts:
             # Called straight from the program's own code, so not by the test: skip the walk
             # up the stack, which deep recursion would make long.
             caller = frame.f_back
-            if caller is not None and caller.f_code.co_filename == self._filename:
-                self.partly_seen.add(code_map.function)
+            if caller is not None and caller.f_code.co_filename in self._files:
+                self.partly_seen.add(code_map.key)
                 return None
         parent, depth = self._caller(frame)
         if not within_budget and depth > 1 and not self.exact_counts:
-            self.partly_seen.add(code_map.function)
+            self.partly_seen.add(code_map.key)
             return None
         state = FrameState(self._next_frame, parent, depth, code_map)
         self._next_frame += 1
@@ -159,7 +165,7 @@ class Recorder:
             parent = self.frames.get(caller)
             if parent is not None:
                 return parent, parent.depth + 1 + skipped
-            if caller.f_code.co_filename == self._filename and self.code_map(caller.f_code):
+            if caller.f_code.co_filename in self._files and self.code_map(caller.f_code):
                 skipped += 1
             caller = caller.f_back
         return None, 1 + skipped
@@ -176,7 +182,7 @@ class Recorder:
         state.block = block
         state.offset = offset
         state.visits[block] = state.visits.get(block, 0) + 1
-        key = (state.code_map.function, block)
+        key = (state.code_map.key, block)
         count = self.counts[key] = self.counts.get(key, 0) + 1
         state.recording = count <= self.visits_per_block
         return state.recording
@@ -255,6 +261,8 @@ class Recorder:
         }
         if extra is not None:
             event[extra[0]] = extra[1]
+        if state.code_map.file is not None:
+            event["file"] = state.code_map.file
         self._sink(event)
 
     def snapshot(self, frame: FrameType) -> dict[str, str]:

@@ -27,8 +27,11 @@ class SettraceBackend:
         self.exact_counts = exact_counts
         self._local_function = self._local
 
-    def install(self, module_code: CodeType) -> None:
-        self.recorder.program_codes(module_code)
+    def install(self, module_code: CodeType | None) -> None:
+        """Nothing to switch on: every new frame is looked at (a project's code is found as it
+        is first called)."""
+        if module_code is not None:
+            self.recorder.program_codes(module_code)
 
     def start(self) -> None:
         threading.settrace(self._call)
@@ -51,7 +54,7 @@ class SettraceBackend:
             # is still seen, and tells in which block it ended.
             frame.f_trace_lines = False
             frame.f_trace_opcodes = False
-            self.recorder.partly_seen.add(state.code_map.function)
+            self.recorder.partly_seen.add(state.code_map.key)
 
     def _call(self, frame: FrameType, event: str, arg: Any) -> Any:
         # Called for every new frame of every function: leave at once unless it is the

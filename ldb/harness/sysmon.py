@@ -1,6 +1,8 @@
 """The `sys.monitoring` (PEP 669) backend, for Python 3.12 and newer.
 
-Events are switched on only for the program's own code objects. Once a block has used its
+Events are switched on only for the program's own code objects: known in advance for a single
+program, found as they are first called for a project (whose code arrives by import), where a
+start event for any other code switches itself off at once. Once a block has used its
 snapshot budget, its line events are switched off (`DISABLE`), so a hot loop runs at nearly
 full speed; entering a block that still records switches them all back on, because that
 block's visit ends at whichever line comes next.
@@ -26,9 +28,12 @@ class MonitoringBackend:
         self.monitoring: Any = sys.monitoring  # type: ignore[attr-defined,unused-ignore]
         self.tool = -1
         self.codes: list[tuple[CodeType, int]] = []
+        self.found: set[CodeType] = set()
         self.disabled = False
+        self.lazy = False
 
-    def install(self, module_code: CodeType) -> None:
+    def install(self, module_code: CodeType | None) -> None:
+        """Follow the program's code; with no module, each code object as it is first called."""
         monitoring = self.monitoring
         events = monitoring.events
         for tool in range(monitoring.DEBUGGER_ID, 6):
@@ -46,19 +51,27 @@ class MonitoringBackend:
         register(self.tool, events.INSTRUCTION, self._instruction)
         register(self.tool, events.RAISE, self._raised)
         register(self.tool, events.EXCEPTION_HANDLED, self._raised)
-        calls = events.PY_START | events.PY_RETURN
+        if module_code is None:
+            self.lazy = True
+            return
         for code, code_map in self.recorder.program_codes(module_code):
-            # Where lines cannot tell this code's blocks apart, follow instructions instead.
-            steps = events.INSTRUCTION if code_map.per_instruction else events.LINE
-            self.codes.append((code, calls | steps))
+            self._follow(code, code_map.per_instruction)
+
+    def _follow(self, code: CodeType, per_instruction: bool) -> int:
+        events = self.monitoring.events
+        # Where lines cannot tell this code's blocks apart, follow instructions instead.
+        steps = events.INSTRUCTION if per_instruction else events.LINE
+        wanted: int = events.PY_START | events.PY_RETURN | steps
+        self.codes.append((code, wanted))
+        self.found.add(code)
+        return wanted
 
     def start(self) -> None:
         events = self.monitoring.events
         for code, wanted in self.codes:
             self.monitoring.set_local_events(self.tool, code, wanted)
-        self.monitoring.set_events(
-            self.tool, events.PY_UNWIND | events.RAISE | events.EXCEPTION_HANDLED
-        )
+        everywhere = events.PY_UNWIND | events.RAISE | events.EXCEPTION_HANDLED
+        self.monitoring.set_events(self.tool, everywhere | (events.PY_START if self.lazy else 0))
         self.monitoring.restart_events()
         self.disabled = False
 
@@ -80,7 +93,14 @@ class MonitoringBackend:
         if frame in recorder.frames:
             return None
         code_map = recorder.code_map(code)
-        if code_map is not None and recorder.start(frame, code_map) is None:
+        if code_map is None:
+            # Not the program's: with discovery on, this code's starts are not seen again.
+            return self.monitoring.DISABLE if self.lazy else None
+        if code not in self.found:
+            self.monitoring.set_local_events(
+                self.tool, code, self._follow(code, code_map.per_instruction)
+            )
+        if recorder.start(frame, code_map) is None:
             return self._disable()
         return None
 

@@ -31,12 +31,14 @@ from ldb.run.suite import TestSyntaxError, compile_suite
 from ldb.settings import RunLimits
 from ldb.wire import PROGRAM_FILENAME, ROLES
 
+Backend = Literal["monitoring", "settrace", "off"]
+
 
 @dataclass(frozen=True)
-class _Where:
+class Where:
     """Which backend and which sandbox a run used: every result says."""
 
-    backend: Literal["monitoring", "settrace", "off"]
+    backend: Backend
     sandbox: SandboxMode
 
 
@@ -91,20 +93,20 @@ def _trace(
     every_case: bool,
 ) -> tuple[TraceResult, list[CaseTrace]]:
     limits = limits or RunLimits()
-    where = _Where(_backend_name(tracer), sandbox.mode())
+    where = Where(backend_name(tracer), sandbox.mode())
     try:
         graphs = cfg.build(code, PROGRAM_FILENAME)
     except SourceSyntaxError as error:
-        return _failed_to_start("syntax_error", str(error), where), []
+        return failed_to_start("syntax_error", str(error), where), []
     try:
         suite = compile_suite(test)
     except TestSyntaxError as error:
         position = [error.filename, error.error.lineno, error.error.offset]
         at = ":".join(str(part) for part in position if part is not None)
-        return _failed_to_start("test_syntax_error", f"{at}: {error.error.msg}", where), []
+        return failed_to_start("test_syntax_error", f"{at}: {error.error.msg}", where), []
     if not suite.cases:
         message = "the test holds no assert and no test_* function"
-        return _failed_to_start("no_tests", message, where), []
+        return failed_to_start("no_tests", message, where), []
     if suite.uses_candidate and entry_point is None:
         entry_point = infer_entry_point(graphs, test)
     job = {
@@ -116,7 +118,7 @@ def _trace(
         },
         "entry_point": entry_point,
         "tracer": where.backend,
-        "units": [_unit_payload(graph) for graph in graphs],
+        "units": [unit_payload(graph) for graph in graphs],
         "limits": {
             "visits_per_block": limits.visits_per_block,
             "exact_counts": limits.exact_counts,
@@ -135,7 +137,7 @@ def _trace(
         )
         memory_exceeded = box.memory_exceeded()
     tests = [text for text, _ in suite.cases]
-    return _result(run, tests, limits, where, memory_exceeded, chosen, every_case)
+    return result_of(run, tests, limits, where, memory_exceeded, chosen, every_case)
 
 
 def _sandboxed(
@@ -166,7 +168,8 @@ def infer_entry_point(graphs: Sequence[FunctionGraph], test: str | Sequence[str]
     )
 
 
-def _backend_name(tracer: TracerName) -> Literal["monitoring", "settrace", "off"]:
+def backend_name(tracer: TracerName) -> Backend:
+    """The backend a run uses for the tracer asked for, on this interpreter."""
     has_monitoring = hasattr(sys, "monitoring")
     if tracer == "monitoring" and not has_monitoring:
         raise InputError("this Python has no sys.monitoring (it arrived in 3.12)")
@@ -175,7 +178,9 @@ def _backend_name(tracer: TracerName) -> Literal["monitoring", "settrace", "off"
     return tracer
 
 
-def _unit_payload(graph: FunctionGraph) -> list[Any]:
+def unit_payload(graph: FunctionGraph) -> list[Any]:
+    """A unit as the harness takes it: qualname, first line, and its elements (each
+    statement's or header's span, with its block and role), in source order."""
     elements = [
         [span.line, span.col, span.end_line, span.end_col, block.id, ROLES[span.kind]]
         for block in graph.blocks
@@ -185,7 +190,8 @@ def _unit_payload(graph: FunctionGraph) -> list[Any]:
     return [graph.qualname, graph.start_line, elements]
 
 
-def _failed_to_start(status: TraceStatus, message: str, where: _Where) -> TraceResult:
+def failed_to_start(status: TraceStatus, message: str, where: Where) -> TraceResult:
+    """The result of a run that never started: no case, no event."""
     return TraceResult(
         status=status,
         message=message,
@@ -202,15 +208,17 @@ def _failed_to_start(status: TraceStatus, message: str, where: _Where) -> TraceR
     )
 
 
-def _result(
+def result_of(
     run: HarnessRun,
     tests: list[str],
     limits: RunLimits,
-    where: _Where,
+    where: Where,
     memory_exceeded: bool,
     chosen: int | None,
     every_case: bool,
 ) -> tuple[TraceResult, list[CaseTrace]]:
+    """What a finished run says: `tests` are the cases' texts in their order; the traced case
+    is `chosen`, else the first that did not pass; with `every_case`, each case's trace."""
     events: dict[int, list[dict[str, Any]]] = {}
     dropped_in_child: dict[int, int] = {}
     finished: dict[int, dict[str, Any]] = {}
@@ -269,7 +277,7 @@ def _result(
         cases = _mark_running(cases, finished, "error")
     else:
         # The first case that did not pass says what went wrong.
-        first = next((c for c in cases if c.status != "passed"), None)
+        first = next((c for c in cases if c.status not in ("passed", "skipped")), None)
         status = "passed" if first is None else "timeout" if first.status == "timeout" else "failed"
     traced = _traced_case(cases, events, error)
     if chosen is not None and error is None and 0 <= chosen < len(cases):
@@ -286,8 +294,12 @@ def _result(
         visits = [
             # Past the budget a backend may stop seeing a block, so the count says only "at
             # least the budget", the same from every backend.
-            BlockVisits(function=function, block=block, visits=min(count, budget), exact=exact)
-            for function, block, count, complete in finished[traced]["visits"]
+            BlockVisits(
+                file=file or None, function=function, block=block, visits=budget, exact=exact
+            )
+            for key, block, count, complete in finished[traced]["visits"]
+            # A project's functions are counted as `file::function`.
+            for file, _, function in [key.rpartition("::")]
             for budget, exact in [_visit_count(count, complete, limits)]
         ]
     result = TraceResult(
@@ -357,7 +369,7 @@ def _traced_case(
         # A program that failed while loading: its module code is the trace to see.
         return -1 if error["kind"] == "program_error" and -1 in events else None
     for index, case in enumerate(cases):
-        if case.status not in ("passed", "not_run"):
+        if case.status not in ("passed", "not_run", "skipped"):
             return index
     # All passed: the first case that ran any of the program (`assert True` runs none).
     return next((index for index in range(len(cases)) if events.get(index)), 0 if cases else None)
@@ -398,7 +410,7 @@ def _sandbox_failed(run: HarnessRun) -> bool:
     return not run.messages and run.stderr.startswith("bwrap:")
 
 
-def _signal(run: HarnessRun, where: _Where) -> int | None:
+def _signal(run: HarnessRun, where: Where) -> int | None:
     """The signal that ended the run: the child's own, or, inside bwrap (which exits with
     128 + the signal of the program it ran), the program's."""
     code = run.returncode
@@ -409,7 +421,7 @@ def _signal(run: HarnessRun, where: _Where) -> int | None:
     return None
 
 
-def _crash_message(run: HarnessRun, where: _Where) -> str:
+def _crash_message(run: HarnessRun, where: Where) -> str:
     number = _signal(run, where)
     if number is not None:
         try:

