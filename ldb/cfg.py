@@ -108,11 +108,11 @@ def build(source: str, filename: str = "<string>") -> list[FunctionGraph]:
     return [graph for _, graph in graphs]
 
 
-def program_graphs(program: str) -> list[FunctionGraph]:
-    """The graphs of a program under test, as its traces name it, or none when it does not
-    parse (a repair, or a round's program, may not)."""
+def program_graphs(program: str, filename: str = PROGRAM_FILENAME) -> list[FunctionGraph]:
+    """The graphs of a program under test (or of a project's file), as its traces name it, or
+    none when it does not parse (a repair, or a round's program, may not)."""
     try:
-        return build(program, PROGRAM_FILENAME)
+        return build(program, filename)
     except SourceSyntaxError:
         return []
 

@@ -99,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
         ),
         epilog="Exit codes: 0 all cases passed, 1 a case failed, 2 bad input, 3 internal error.",
     )
-    _program_and_test(tracing, "the test")
+    _program_and_test(tracing, "the test", project=True)
     tracing.add_argument("--json", action="store_true", help="print JSON (see `ldb schema trace`)")
     tracing.add_argument(
         "--tracer",
@@ -236,10 +236,45 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _program_and_test(parser: argparse.ArgumentParser, test: str) -> None:
-    """What `trace` and `debug` share: the program, its test, and the function tested."""
-    parser.add_argument("path", metavar="PATH", help="the program, or - for standard input")
-    tests = parser.add_mutually_exclusive_group(required=True)
+def _program_and_test(parser: argparse.ArgumentParser, test: str, project: bool = False) -> None:
+    """What `trace` and `debug` share: the program, its test, and the function tested; with
+    `project`, a repository and its tests instead."""
+    if not project:
+        parser.add_argument("path", metavar="PATH", help="the program, or - for standard input")
+    else:
+        parser.add_argument(
+            "path",
+            metavar="PATH | TEST",
+            nargs="*",
+            help="the program, or - for standard input; with --project, the tests to run: "
+            "pytest node ids or test files, relative to DIR (none: all of the project's)",
+        )
+        projects = parser.add_argument_group(
+            "project mode",
+            "a repository's tests, run by pytest as `python -m pytest` from DIR would, in the "
+            "sandbox (the tree seen whole, its writes kept private), with the project's own "
+            "functions traced across its files",
+        )
+        projects.add_argument(
+            "--project", metavar="DIR", nargs="?", const=".", help="the repository (DIR: .)"
+        )
+        projects.add_argument(
+            "--python",
+            metavar="PATH",
+            help="the interpreter to run the tests with (default: the active virtual "
+            "environment's, else DIR/.venv's, else ldb's own)",
+        )
+        projects.add_argument(
+            "--pytest-args", metavar="ARGS", help="more options for pytest, e.g. '-o addopts='"
+        )
+        projects.add_argument(
+            "--env",
+            metavar="KEY=VALUE",
+            action="append",
+            default=[],
+            help="a variable the tests need (repeatable): their environment starts empty",
+        )
+    tests = parser.add_mutually_exclusive_group(required=not project)
     tests.add_argument(
         "--test",
         metavar="TEXT",
@@ -433,7 +468,13 @@ def _trace(args: argparse.Namespace) -> int:
     from ldb import cfg
     from ldb.present import render, viewer
 
-    source, filename = _read(args.path)
+    if args.project is not None:
+        return _trace_project(args)
+    if len(args.path) != 1:
+        raise InputError("give one program PATH (or --project DIR and its tests)")
+    if args.test is None and args.test_file is None:
+        raise InputError("one of the arguments --test --test-file is required")
+    source, filename = _read(args.path[0])
     test = _test_of(args)
     limits = _limits(args)
     result = ldb.trace(
@@ -450,6 +491,44 @@ def _trace(args: argparse.Namespace) -> int:
     else:
         graphs = cfg.build(source, filename)
         _console().print(render.trace(result, graphs))
+        _warn_if_unisolated(result)
+    return EXIT_OK if result.status == "passed" else EXIT_FAILING
+
+
+def _trace_project(args: argparse.Namespace) -> int:
+    import shlex
+
+    from ldb import cfg
+    from ldb.present import render
+
+    if args.test is not None or args.test_file is not None:
+        raise InputError("with --project, name the tests as pytest node ids, not --test")
+    if args.html is not None:
+        raise InputError("--html does not draw a project's trace yet")
+    environment = {}
+    for pair in args.env:
+        name, equals, value = pair.partition("=")
+        if not equals or not name:
+            raise InputError(f"--env {pair!r}: KEY=VALUE")
+        environment[name] = value
+    result = ldb.trace_project(
+        args.project,
+        args.path,
+        python=args.python,
+        pytest_args=shlex.split(args.pytest_args or ""),
+        env=environment,
+        tracer=args.tracer,
+        limits=_limits(args),
+    )
+    if result.status == "no_tests":
+        raise InputError(result.message or "no test to run")
+    if args.json:
+        print(result.model_dump_json(indent=2))
+    else:
+        root = Path(args.project)
+        files = sorted({event.file for event in result.events if event.file is not None})
+        graphs = {file: cfg.program_graphs((root / file).read_text(), file) for file in files}
+        _console().print(render.trace(result, [], graphs))
         _warn_if_unisolated(result)
     return EXIT_OK if result.status == "passed" else EXIT_FAILING
 

@@ -158,10 +158,13 @@ def _words(report: Any) -> str:
 def _error(report: Any) -> dict[str, Any]:
     crash = getattr(report.longrepr, "reprcrash", None)
     message = _words(report)
-    kind = message.partition(":")[0] if ":" in message.split("\n")[0] else "AssertionError"
+    # pytest says `Type: message`, or only the assert (`assert 14 == 10`) for a failed one.
+    kind, colon, rest = message.partition(": ")
+    if not (colon and kind.replace(".", "").isidentifier()):
+        kind, rest = "AssertionError", message
     return {
-        "type": kind if kind.isidentifier() else "Error",
-        "message": message[:2000],
+        "type": kind,
+        "message": rest[:2000],
         "line": getattr(crash, "lineno", None),
         "file": os.path.relpath(crash.path) if crash is not None else None,
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -75,13 +75,26 @@ _STATUS_STYLES = {
     "error": "bold red",
     "timeout": "bold yellow",
     "not_run": "dim",
+    "skipped": "dim",
 }
-_CASE_MARKS = {"passed": "✓", "failed": "✗", "error": "✗", "timeout": "⏱", "not_run": "·"}
+_CASE_MARKS = {
+    "passed": "✓",
+    "failed": "✗",
+    "error": "✗",
+    "timeout": "⏱",
+    "not_run": "·",
+    "skipped": "-",
+}
 
 
-def trace(result: TraceResult, graphs: Iterable[FunctionGraph]) -> RenderableType:
+def trace(
+    result: TraceResult,
+    graphs: Iterable[FunctionGraph],
+    project: Mapping[str, Iterable[FunctionGraph]] | None = None,
+) -> RenderableType:
     """The outcome of each case, the failing one's expected and actual values, then the traced
-    case step by step: each block's source beside the variables it changed."""
+    case step by step: each block's source beside the variables it changed. A project's
+    graphs come by file (`project`), as its events name them."""
     parts: list[RenderableType] = [_summary(result)]
     for case in result.cases:
         line = Text.assemble(
@@ -110,7 +123,12 @@ def trace(result: TraceResult, graphs: Iterable[FunctionGraph]) -> RenderableTyp
             f", {result.dropped} dropped to fit the budget)" if result.dropped else ")",
         )
         parts.append(header)
-        parts.append(_events(result, {g.qualname: g for g in graphs}))
+        by_name: dict[tuple[str | None, str], FunctionGraph] = {
+            (None, g.qualname): g for g in graphs
+        }
+        for file, graphs_of_file in (project or {}).items():
+            by_name.update({(file, g.qualname): g for g in graphs_of_file})
+        parts.append(_events(result, by_name))
     if result.stdout:
         parts.append(Text(""))
         parts.append(Text("Program output:", style="bold"))
@@ -133,7 +151,9 @@ def _summary(result: TraceResult) -> Text:
     return text
 
 
-def _events(result: TraceResult, graphs: dict[str, FunctionGraph]) -> RenderableType:
+def _events(
+    result: TraceResult, graphs: dict[tuple[str | None, str], FunctionGraph]
+) -> RenderableType:
     rows: list[tuple[Text, list[Text], Text]] = []
     previous: dict[int, dict[str, str]] = {}
     for event in result.events:
@@ -142,13 +162,15 @@ def _events(result: TraceResult, graphs: dict[str, FunctionGraph]) -> Renderable
         if event.block is None:
             args = ", ".join(f"{name}={value}" for name, value in event.state.items())
             label.append(f"{event.function}({args})", style="cyan")
+            if event.file is not None:
+                label.append(f"  {event.file}", style="dim")
             previous[event.frame] = dict(event.state)
             rows.append((label, [], Text()))
             continue
         label.append(f"{event.function} [{event.block}]")
         if event.visit > 1:
             label.append(f" #{event.visit}", style="dim")
-        graph = graphs.get(event.function)
+        graph = graphs.get((event.file, event.function))
         source = _without_docstring(graph.blocks[event.block].source) if graph else ""
         highlighted = _SYNTAX.highlight(source)
         highlighted.rstrip()

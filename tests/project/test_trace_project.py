@@ -3,76 +3,19 @@ functions traced across files, and the host's tree untouched."""
 
 from __future__ import annotations
 
-import hashlib
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import ldb
-
-SHOP = {
-    "shop/__init__.py": "",
-    "shop/cart.py": """
-        from shop.pricing import discount
-
-
-        def total(prices, code=None):
-            subtotal = 0
-            for price in prices:
-                subtotal += price
-            return subtotal - discount(subtotal, code)
-    """,
-    "shop/pricing.py": """
-        def discount(amount, code):
-            if code == "HALF":
-                return amount // 3
-            return 0
-    """,
-    "tests/test_cart.py": """
-        import os
-        from pathlib import Path
-
-        from shop.cart import total
-
-
-        def test_plain():
-            assert total([1, 2, 3]) == 6
-
-
-        def test_half():
-            assert total([10, 10], "HALF") == 10
-
-
-        def test_writes_into_the_tree():
-            Path("cache.txt").write_text("x")
-            (Path(__file__).parent / "out.txt").write_text(os.environ.get("GREETING", "none"))
-            assert Path("cache.txt").read_text() == "x"
-    """,
-}
-
-
-def _project(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"))
-    return root
-
-
-def _fingerprint(root: Path) -> dict[str, str]:
-    return {
-        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
+from tests.helpers.projects import SHOP, fingerprint, write_project
 
 
 @pytest.fixture
 def shop(tmp_path: Path) -> Path:
-    return _project(tmp_path / "shop-project", SHOP)
+    return write_project(tmp_path / "shop-project", SHOP)
 
 
 def trace_project(root: Path, tests: list[str], **options: Any) -> ldb.TraceResult:
@@ -81,7 +24,7 @@ def trace_project(root: Path, tests: list[str], **options: Any) -> ldb.TraceResu
 
 
 def test_the_failing_test_is_traced_across_the_projects_files(shop: Path) -> None:
-    before = _fingerprint(shop)
+    before = fingerprint(shop)
     result = trace_project(shop, ["tests/test_cart.py"], env={"GREETING": "hello"})
     assert result.status == "failed"
     assert result.tracer == ("monitoring" if sys.version_info >= (3, 12) else "settrace")
@@ -101,7 +44,7 @@ def test_the_failing_test_is_traced_across_the_projects_files(shop: Path) -> Non
     loop = [e.state["subtotal"] for e in result.events if e.function == "total" and e.block == 2]
     assert loop == ["10", "20"]
     assert {visit.file for visit in result.visits} == {"shop/cart.py", "shop/pricing.py"}
-    assert _fingerprint(shop) == before  # the test wrote into the tree, privately
+    assert fingerprint(shop) == before  # the test wrote into the tree, privately
 
 
 def test_a_node_id_runs_that_test_alone(shop: Path) -> None:

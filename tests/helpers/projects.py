@@ -1,0 +1,64 @@
+"""Small repositories written for project mode's tests, and a fingerprint of a tree to tell
+that a run left it as it was."""
+
+from __future__ import annotations
+
+import hashlib
+import textwrap
+from pathlib import Path
+
+SHOP = {
+    "shop/__init__.py": "",
+    "shop/cart.py": """
+        from shop.pricing import discount
+
+
+        def total(prices, code=None):
+            subtotal = 0
+            for price in prices:
+                subtotal += price
+            return subtotal - discount(subtotal, code)
+    """,
+    "shop/pricing.py": """
+        def discount(amount, code):
+            if code == "HALF":
+                return amount // 3
+            return 0
+    """,
+    "tests/test_cart.py": """
+        import os
+        from pathlib import Path
+
+        from shop.cart import total
+
+
+        def test_plain():
+            assert total([1, 2, 3]) == 6
+
+
+        def test_half():
+            assert total([10, 10], "HALF") == 10
+
+
+        def test_writes_into_the_tree():
+            Path("cache.txt").write_text("x")
+            (Path(__file__).parent / "out.txt").write_text(os.environ.get("GREETING", "none"))
+            assert Path("cache.txt").read_text() == "x"
+    """,
+}
+
+
+def write_project(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return root
+
+
+def fingerprint(root: Path) -> dict[str, str]:
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
