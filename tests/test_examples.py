@@ -23,4 +23,9 @@ def test_example_script_runs(script: Path) -> None:
 
 
 def test_the_examples_are_all_exercised() -> None:
-    assert {p.stem for p in SCRIPTS} == {"blocks_api", "debug_api", "trace_api"}
+    assert {p.stem for p in SCRIPTS} == {
+        "blocks_api",
+        "debug_api",
+        "trace_api",
+        "trace_project_api",
+    }
