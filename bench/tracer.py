@@ -23,7 +23,7 @@ import ldb
 from ldb.evaluation.problems import assemble_program, read_jsonl
 from ldb.harness.recorder import Recorder
 from ldb.harness.saferepr import SafeRepr
-from ldb.run.tracing import _unit_payload
+from ldb.run.tracing import unit_payload
 
 PROGRAMS = {
     "primes below 20000": (
@@ -97,12 +97,12 @@ def _measure(
 
 def _backend(source: str, module: Any, name: str, exact: bool) -> Any:
     units = {
-        (qualname, line): (qualname, [tuple(e) for e in elements])
-        for qualname, line, elements in map(_unit_payload, ldb.blocks(source, "program.py"))
+        ("program.py", qualname, line): (qualname, [tuple(e) for e in elements])
+        for qualname, line, elements in map(unit_payload, ldb.blocks(source, "program.py"))
     }
     recorder = Recorder(
         units,
-        "program.py",
+        {"program.py": None},
         lambda event: None,
         visits_per_block=ldb.RunLimits().visits_per_block,
         exact_counts=exact,
