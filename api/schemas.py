@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 from pydantic.fields import FieldInfo
 
 import ldb
@@ -40,10 +40,32 @@ class BlocksRequest(_Request):
 
 
 class TraceRequest(_Request):
-    code: str = Field(description=_CODE)
-    test: Test = Field(description=_TEST)
+    """A program and its test; or a project's files and the pytest tests to run."""
+
+    code: str | None = Field(default=None, description=_CODE)
+    test: Test | None = Field(default=None, description=_TEST)
     entry_point: str | None = Field(default=None, description="The function `candidate` is.")
+    files: dict[str, str] | None = Field(
+        default=None,
+        description="A project instead of `code`: each file's text by its path relative to "
+        "the project's root (`pkg/mod.py`, `tests/test_mod.py`, `pyproject.toml`), run by pytest "
+        "under the server's interpreter.",
+    )
+    tests: list[str] | None = Field(
+        default=None,
+        description="With `files`: pytest node ids or test files to run (none: all).",
+    )
     limits: Limits | None = None  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> TraceRequest:
+        if self.files is None and (self.code is None or self.test is None):
+            raise ValueError("give `code` and `test`, or a project's `files`")
+        if self.files is not None and (self.code is not None or self.test is not None):
+            raise ValueError("`files` is a project: it takes `tests`, not `code` or `test`")
+        if self.files is None and self.tests is not None:
+            raise ValueError("`tests` names a project's tests: give its `files`")
+        return self
 
 
 class _Program(_Request):

@@ -41,6 +41,9 @@ class ServiceSettings(BaseSettings):
     max_iterations: int = Field(
         default=50, ge=0, description="Rounds of judging and repair one debug request may ask."
     )
+    max_project_files: int = Field(
+        default=2000, ge=1, description="Files of one project a request may send."
+    )
     max_job_requests: int = Field(default=500, ge=1, description="Debug requests in one job.")
     request_timeout_s: float = Field(
         default=300.0, gt=0, description="Time one /debug request may take, all rounds."

@@ -4,8 +4,11 @@ within the request's time budget."""
 
 from __future__ import annotations
 
+import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal, NamedTuple
 
 import anyio.to_thread
@@ -68,9 +71,30 @@ def checked_debug(request: DebugRequest, settings: ServiceSettings) -> ldb.Debug
 
 
 def checked_trace(request: TraceRequest, settings: ServiceSettings) -> ldb.RunLimits:
-    """The limits of a trace request this server will run, as `checked_debug` checks."""
+    """The limits of a trace request this server will run, as `checked_debug` checks; a
+    project's files each within the size of a program, at most `max_project_files`, at
+    paths inside the project."""
     check_sizes(settings, code=request.code, test=request.test)
+    files = request.files or {}
+    if len(files) > settings.max_project_files:
+        raise TooLarge(f"a project holds at most {settings.max_project_files} files here")
+    for path, text in files.items():
+        check_sizes(settings, **{path: text})
+        parts = PurePosixPath(path).parts
+        if not parts or PurePosixPath(path).is_absolute() or ".." in parts or "\\" in path:
+            raise ldb.InputError(f"files: {path!r} is not a path inside the project")
     return limits(request.limits)
+
+
+def trace_project(request: TraceRequest, limits: ldb.RunLimits) -> ldb.TraceResult:
+    """A project's trace, its files written to a folder of their own for the run."""
+    with tempfile.TemporaryDirectory(prefix="ldb-project-") as folder:
+        root = Path(folder)
+        for path, text in (request.files or {}).items():
+            target = root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        return ldb.trace_project(root, request.tests or [], python=sys.executable, limits=limits)
 
 
 def check_sizes(settings: ServiceSettings, **texts: str | list[str] | None) -> None:

@@ -13,12 +13,16 @@ import pytest
 from tests.helpers.paths import ROOT
 
 FOLDERS = ("tests", "bench", "testbed")
+FIXTURES = ROOT / "tests" / "fixtures"
+"""Other projects' code, data for project mode's tests: not ldb's modules."""
 
 
 def modules() -> Iterator[tuple[str, Path]]:
     """The dotted name and path of every module under the folders."""
     for folder in FOLDERS:
         for path in sorted((ROOT / folder).rglob("*.py")):
+            if path.is_relative_to(FIXTURES / "projects"):
+                continue
             parts = path.relative_to(ROOT).with_suffix("").parts
             if parts[-1] == "__init__":
                 parts = parts[:-1]
@@ -124,6 +128,10 @@ def conftest_extras(path: Path) -> Iterator[str]:
 
 
 def test_a_conftest_holds_only_fixtures_and_hooks() -> None:
-    conftests = sorted((ROOT / "tests").rglob("conftest.py"))
+    conftests = [
+        path
+        for path in sorted((ROOT / "tests").rglob("conftest.py"))
+        if not path.is_relative_to(FIXTURES / "projects")
+    ]
     assert conftests
     assert [extra for path in conftests for extra in conftest_extras(path)] == []

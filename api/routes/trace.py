@@ -21,10 +21,12 @@ async def trace(
     first failing case; stored, under the `id` returned."""
     # Refused before a turn: a busy service must not answer "retry" to what can never pass.
     limits = work.checked_trace(request, settings)
-    result = await gate.run(
-        lambda: ldb.trace(
-            request.code, request.test, entry_point=request.entry_point, limits=limits
+    if request.files is not None:
+        result = await gate.run(lambda: work.trace_project(request, limits))
+    else:
+        code, test = request.code or "", request.test or ""
+        result = await gate.run(
+            lambda: ldb.trace(code, test, entry_point=request.entry_point, limits=limits)
         )
-    )
     body, result_id = await work.store_result(store, "trace", result, request)
     return work.with_id(body, result_id)
