@@ -5,7 +5,8 @@ The job (from the parent) names the root, the node ids to run, pytest's extra ar
 the project's units: `[filename, file, qualname, first line, elements]` for every function of
 the project's own files. The tracer follows only those; a test's own functions are the
 callers. Results go out as the single-program harness sends them: events, then a `case`
-message for each test in the order pytest ran them (with its `node_id`), or an `error`.
+message for each test in the order pytest ran them (with its `node_id`), or an `error`;
+first of all, `collected`: the node ids pytest is about to run.
 """
 
 from __future__ import annotations
@@ -85,7 +86,10 @@ def _plugin(
             self.started = 0.0
 
         def pytest_collection_finish(self, session: Any) -> None:
+            # Sent at once: a run stopped by its time limit still tells which test was running.
             self.collected = [item.nodeid for item in session.items]
+            channel.put({"type": "collected", "node_ids": self.collected})
+            channel.flush()
 
         def pytest_collectreport(self, report: Any) -> None:
             if report.failed:
@@ -156,15 +160,27 @@ def _words(report: Any) -> str:
 
 
 def _error(report: Any) -> dict[str, Any]:
-    crash = getattr(report.longrepr, "reprcrash", None)
     message = _words(report)
     # pytest says `Type: message`, or only the assert (`assert 14 == 10`) for a failed one.
     kind, colon, rest = message.partition(": ")
     if not (colon and kind.replace(".", "").isidentifier()):
         kind, rest = "AssertionError", message
-    return {
-        "type": kind,
-        "message": rest[:2000],
-        "line": getattr(crash, "lineno", None),
-        "file": os.path.relpath(crash.path) if crash is not None else None,
-    }
+    path, line = _where(report)
+    return {"type": kind, "message": rest[:2000], "line": line, "file": path}
+
+
+def _where(report: Any) -> tuple[str | None, int | None]:
+    """The innermost place in the project's own files (a test's assert, a line of its code)
+    the failure passed through: not unittest's or pytest's internals."""
+    entries = getattr(getattr(report.longrepr, "reprtraceback", None), "reprentries", [])
+    for entry in reversed(entries):
+        location = getattr(entry, "reprfileloc", None)
+        if location is None:
+            continue
+        path = os.path.relpath(location.path)
+        if not path.startswith(".."):
+            return path, int(location.lineno)
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is None:
+        return None, None
+    return os.path.relpath(crash.path), int(crash.lineno)

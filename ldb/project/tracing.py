@@ -4,6 +4,7 @@ project's interpreter, with the project's own functions traced block by block.""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,57 +32,107 @@ def trace_project(
 ) -> TraceResult:
     """Run the tests named (node ids or test files, relative to `root`; none: all of them)
     as `python -m pytest` from `root` would, and trace the first failing one (or `case`, an
-    index into the tests run). Events and visits name each function's `file`; each case's
-    `test` is its node id. `env` is the tests' environment, which starts empty."""
-    limits = limits or RunLimits()
+    index into the tests run; the first test when all pass). Events and visits name each
+    function's `file`; each case's `test` is its node id. `env` is the tests' environment,
+    which starts empty.
+
+    The tests run once at full speed, then the one traced runs again alone under the tracer:
+    a suite of hundreds of tests costs one plain run and one traced test."""
     base = Path(root).resolve()
     if not base.is_dir():
         raise InputError(f"{root}: not a directory")
     found = files.scan(base)
     node_ids = [targets.parse(base, given, found.tests).node_id for given in tests]
     interpreter = environment.find(base, python)
-    where = Where(_backend(tracer, interpreter.version), sandbox.mode())
-    prepared, run_root = sandbox.prepare_project(
-        limits,
-        where.sandbox,
-        base,
-        (str(interpreter.executable), interpreter.prefixes),
-        dict(env or {}),
+    project = _Project(
+        base, found, interpreter, dict(env or {}), list(pytest_args), limits or RunLimits()
     )
-    try:
-        job = {
-            "root": str(run_root),
-            "node_ids": node_ids,
-            "pytest_args": list(pytest_args),
-            "tracer": where.backend,
-            "units": _units(base, run_root, found.code),
-            "limits": {
-                "visits_per_block": limits.visits_per_block,
-                "exact_counts": limits.exact_counts,
-                "max_value_chars": limits.max_value_chars,
-                "case_cpu_seconds": limits.case_cpu_s,
-                "max_events": limits.max_events,
-            },
+    backend = _backend(tracer, interpreter.version)
+    tested = project.run(node_ids, "off")
+    if backend == "off" or tested.status not in ("passed", "failed", "timeout"):
+        return tested
+    chosen = _chosen(tested, case)
+    if chosen is None:
+        return tested
+    traced = project.run([tested.cases[chosen].test], backend)
+    return tested.model_copy(
+        update={
+            "tracer": traced.tracer,
+            "traced_case": chosen,
+            "events": traced.events,
+            "dropped": traced.dropped,
+            "visits": traced.visits,
+            "seconds": round(tested.seconds + traced.seconds, 4),
         }
-        run = run_harness(
-            job,
-            spawn=prepared.spawn,
-            timeout_s=limits.timeout_s,
-            max_output_bytes=limits.max_output_bytes,
-            max_result_bytes=limits.max_result_bytes,
-        )
-        memory_exceeded = prepared.memory_exceeded()
-    finally:
-        prepared.close()
-    ran = sorted(
-        (message for message in run.messages if message.get("type") == "case"),
-        key=lambda message: int(message["index"]),
     )
-    if run.finished and not ran and not _errors(run.messages):
-        return failed_to_start("no_tests", "pytest collected no test to run", where)
-    node_order = [str(message["node_id"]) for message in ran]
-    result, _ = result_of(run, node_order, limits, where, memory_exceeded, case, False)
-    return result
+
+
+def _chosen(tested: TraceResult, case: int | None) -> int | None:
+    """The case to trace: the one asked for when it ran, else the first that did not pass,
+    else the first."""
+    ran = [i for i, c in enumerate(tested.cases) if c.status not in ("not_run", "skipped")]
+    if case is not None and case in ran:
+        return case
+    failing = [i for i in ran if tested.cases[i].status != "passed"]
+    return failing[0] if failing else ran[0] if ran else None
+
+
+@dataclass(frozen=True)
+class _Project:
+    """What every run of one project's tests shares."""
+
+    base: Path
+    found: files.ProjectFiles
+    interpreter: environment.Interpreter
+    env: dict[str, str]
+    pytest_args: list[str]
+    limits: RunLimits
+
+    def run(self, node_ids: list[str], backend: Backend) -> TraceResult:
+        """One run of the tests in the sandbox, traced by `backend` (or not, `off`)."""
+        limits = self.limits
+        where = Where(backend, sandbox.mode())
+        interpreter = (str(self.interpreter.executable), self.interpreter.prefixes)
+        prepared, run_root = sandbox.prepare_project(
+            limits, where.sandbox, self.base, interpreter, self.env
+        )
+        try:
+            job = {
+                "root": str(run_root),
+                "node_ids": node_ids,
+                "pytest_args": self.pytest_args,
+                "tracer": backend,
+                "units": [] if backend == "off" else _units(self.base, run_root, self.found.code),
+                "limits": {
+                    "visits_per_block": limits.visits_per_block,
+                    "exact_counts": limits.exact_counts,
+                    "max_value_chars": limits.max_value_chars,
+                    "case_cpu_seconds": limits.case_cpu_s,
+                    "max_events": limits.max_events,
+                },
+            }
+            run = run_harness(
+                job,
+                spawn=prepared.spawn,
+                timeout_s=limits.timeout_s,
+                max_output_bytes=limits.max_output_bytes,
+                max_result_bytes=limits.max_result_bytes,
+            )
+            memory_exceeded = prepared.memory_exceeded()
+        finally:
+            prepared.close()
+        ran = sorted(
+            (message for message in run.messages if message.get("type") == "case"),
+            key=lambda message: int(message["index"]),
+        )
+        collected = next(
+            (m["node_ids"] for m in run.messages if m.get("type") == "collected"), None
+        )
+        if run.finished and not ran and not collected and not _errors(run.messages):
+            return failed_to_start("no_tests", "pytest collected no test to run", where)
+        node_order = [str(m["node_id"]) for m in ran] if collected is None else collected
+        result, _ = result_of(run, node_order, limits, where, memory_exceeded, None, False)
+        return result
 
 
 def _units(base: Path, run_root: Path, code: Sequence[str]) -> list[list[Any]]:
