@@ -14,7 +14,7 @@ import pytest
 
 import ldb
 from tests.helpers.paths import ROOT
-from tests.helpers.projects import fingerprint
+from tests.helpers.projects import WITHOUT_PLUGINS, fingerprint
 
 PROJECTS = ROOT / "tests" / "fixtures" / "projects"
 
@@ -76,7 +76,7 @@ def test_every_shape_gives_a_trace_that_reaches_its_bug(name: str) -> None:
     root = PROJECTS / name
     buggy, failing = EXPECTED[name]
     before = fingerprint(root)
-    result = ldb.trace_project(root, python=sys.executable)
+    result = ldb.trace_project(root, python=sys.executable, env=WITHOUT_PLUGINS)
     assert result.status == "failed"
     assert {case.test for case in result.cases if case.status != "passed"} == failing
     assert result.traced_case is not None

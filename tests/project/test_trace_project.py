@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import ldb
-from tests.helpers.projects import SHOP, fingerprint, write_project
+from tests.helpers.projects import SHOP, WITHOUT_PLUGINS, fingerprint, write_project
 
 
 @pytest.fixture
@@ -20,7 +20,8 @@ def shop(tmp_path: Path) -> Path:
 
 def trace_project(root: Path, tests: list[str], **options: Any) -> ldb.TraceResult:
     """Under the interpreter running these tests: on 3.12+, sys.monitoring's discovery."""
-    return ldb.trace_project(root, tests, python=sys.executable, **options)
+    environment = {**WITHOUT_PLUGINS, **options.pop("env", {})}
+    return ldb.trace_project(root, tests, python=sys.executable, env=environment, **options)
 
 
 def test_the_failing_test_is_traced_across_the_projects_files(shop: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from ldb.schema import json_schema
 from tests.helpers.cli import ldb_command
-from tests.helpers.projects import SHOP, fingerprint, write_project
+from tests.helpers.projects import SHOP, WITHOUT_PLUGINS, fingerprint, write_project
 
 
 @pytest.fixture
@@ -22,7 +22,10 @@ def shop(tmp_path: Path) -> Path:
 
 
 def _trace(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
-    done = ldb_command("trace", *args, "--python", sys.executable, cwd=cwd, env=dict(os.environ))
+    quiet = [f"--env={name}={value}" for name, value in WITHOUT_PLUGINS.items()]
+    done = ldb_command(
+        "trace", *args, "--python", sys.executable, *quiet, cwd=cwd, env=dict(os.environ)
+    )
     return done.returncode, done.stdout, done.stderr
 
 
