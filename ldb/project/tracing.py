@@ -36,8 +36,9 @@ def trace_project(
     function's `file`; each case's `test` is its node id. `env` is the tests' environment,
     which starts empty.
 
-    The tests run once at full speed, then the one traced runs again alone under the tracer:
-    a suite of hundreds of tests costs one plain run and one traced test."""
+    Tests named one by one run once, traced. Files of tests, or all of them, run once at full
+    speed, then the one traced runs again alone under the tracer: a suite of hundreds of
+    tests costs one plain run and one traced test."""
     base = Path(root).resolve()
     if not base.is_dir():
         raise InputError(f"{root}: not a directory")
@@ -48,6 +49,9 @@ def trace_project(
         base, found, interpreter, dict(env or {}), list(pytest_args), limits or RunLimits()
     )
     backend = _backend(tracer, interpreter.version)
+    if node_ids and all("::" in node for node in node_ids):
+        # Tests named one by one: few enough to trace in the one run.
+        return project.run(node_ids, backend, case)
     tested = project.run(node_ids, "off")
     if backend == "off" or tested.status not in ("passed", "failed", "timeout"):
         return tested
@@ -88,7 +92,7 @@ class _Project:
     pytest_args: list[str]
     limits: RunLimits
 
-    def run(self, node_ids: list[str], backend: Backend) -> TraceResult:
+    def run(self, node_ids: list[str], backend: Backend, case: int | None = None) -> TraceResult:
         """One run of the tests in the sandbox, traced by `backend` (or not, `off`)."""
         limits = self.limits
         where = Where(backend, sandbox.mode())
@@ -131,7 +135,7 @@ class _Project:
         if run.finished and not ran and not collected and not _errors(run.messages):
             return failed_to_start("no_tests", "pytest collected no test to run", where)
         node_order = [str(m["node_id"]) for m in ran] if collected is None else collected
-        result, _ = result_of(run, node_order, limits, where, memory_exceeded, None, False)
+        result, _ = result_of(run, node_order, limits, where, memory_exceeded, case, False)
         return result
 
 
