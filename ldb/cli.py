@@ -268,6 +268,11 @@ def _program_and_test(parser: argparse.ArgumentParser, test: str, project: bool 
             "--pytest-args", metavar="ARGS", help="more options for pytest, e.g. '-o addopts='"
         )
         projects.add_argument(
+            "--trace-tests",
+            action="store_true",
+            help="trace the test functions too (by default only the project's own code)",
+        )
+        projects.add_argument(
             "--env",
             metavar="KEY=VALUE",
             action="append",
@@ -519,6 +524,7 @@ def _trace_project(args: argparse.Namespace) -> int:
         env=environment,
         tracer=args.tracer,
         limits=_limits(args),
+        trace_tests=args.trace_tests,
     )
     if result.status == "no_tests":
         raise InputError(result.message or "no test to run")

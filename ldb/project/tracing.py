@@ -29,12 +29,14 @@ def trace_project(
     tracer: TracerName = "auto",
     case: int | None = None,
     limits: RunLimits | None = None,
+    trace_tests: bool = False,
 ) -> TraceResult:
     """Run the tests named (node ids or test files, relative to `root`; none: all of them)
     as `python -m pytest` from `root` would, and trace the first failing one (or `case`, an
     index into the tests run; the first test when all pass). Events and visits name each
     function's `file`; each case's `test` is its node id. `env` is the tests' environment,
-    which starts empty.
+    which starts empty. The project's own functions are traced, its tests' too with
+    `trace_tests` (a test is then the caller at depth 1).
 
     Tests named one by one run once, traced. Files of tests, or all of them, run once at full
     speed, then the one traced runs again alone under the tracer: a suite of hundreds of
@@ -45,8 +47,9 @@ def trace_project(
     found = files.scan(base)
     node_ids = [targets.parse(base, given, found.tests).node_id for given in tests]
     interpreter = environment.find(base, python)
+    traced_files = found.code + found.tests if trace_tests else found.code
     project = _Project(
-        base, found, interpreter, dict(env or {}), list(pytest_args), limits or RunLimits()
+        base, traced_files, interpreter, dict(env or {}), list(pytest_args), limits or RunLimits()
     )
     backend = _backend(tracer, interpreter.version)
     if node_ids and all("::" in node for node in node_ids):
@@ -86,7 +89,7 @@ class _Project:
     """What every run of one project's tests shares."""
 
     base: Path
-    found: files.ProjectFiles
+    traced_files: tuple[str, ...]
     interpreter: environment.Interpreter
     env: dict[str, str]
     pytest_args: list[str]
@@ -106,7 +109,7 @@ class _Project:
                 "node_ids": node_ids,
                 "pytest_args": self.pytest_args,
                 "tracer": backend,
-                "units": [] if backend == "off" else _units(self.base, run_root, self.found.code),
+                "units": [] if backend == "off" else _units(self.base, run_root, self.traced_files),
                 "limits": {
                     "visits_per_block": limits.visits_per_block,
                     "exact_counts": limits.exact_counts,

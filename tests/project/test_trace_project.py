@@ -78,3 +78,11 @@ def test_a_test_file_not_there_is_refused_naming_the_close_ones(shop: Path) -> N
         trace_project(shop, ["tests/test_crat.py::test_half"])
     with pytest.raises(ldb.InputError, match="not a directory"):
         trace_project(shop / "missing", [])
+
+
+def test_the_tests_own_functions_are_traced_when_asked(shop: Path) -> None:
+    result = trace_project(shop, ["tests/test_cart.py::test_half"], trace_tests=True)
+    calls = [(e.file, e.function, e.depth) for e in result.events if e.block is None]
+    assert calls[:2] == [("tests/test_cart.py", "test_half", 1), ("shop/cart.py", "total", 2)]
+    untraced = trace_project(shop, ["tests/test_cart.py::test_half"])
+    assert "tests/test_cart.py" not in {e.file for e in untraced.events}
