@@ -163,7 +163,9 @@ def _error(report: Any) -> dict[str, Any]:
     message = _words(report)
     # pytest says `Type: message`, or only the assert (`assert 14 == 10`) for a failed one.
     kind, colon, rest = message.partition(": ")
-    if not (colon and kind.replace(".", "").isidentifier()):
+    if not colon and message.isidentifier() and message[:1].isupper():
+        kind, rest = message, ""  # an exception with no message: `MemoryError`
+    elif not (colon and kind.replace(".", "").isidentifier()):
         kind, rest = "AssertionError", message
     path, line = _where(report)
     return {"type": kind, "message": rest[:2000], "line": line, "file": path}
