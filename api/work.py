@@ -94,7 +94,11 @@ def trace_project(request: TraceRequest, limits: ldb.RunLimits) -> ldb.TraceResu
             target = root / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-        return ldb.trace_project(root, request.tests or [], python=sys.executable, limits=limits)
+        # The server's interpreter runs a client's project: the pytest plugins installed beside
+        # the service are not the project's, so none loads unless its configuration names it.
+        quiet = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        tests = request.tests or []
+        return ldb.trace_project(root, tests, python=sys.executable, env=quiet, limits=limits)
 
 
 def check_sizes(settings: ServiceSettings, **texts: str | list[str] | None) -> None:
