@@ -12,6 +12,7 @@ first of all, `collected`: the node ids pytest is about to run.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import time
@@ -93,13 +94,7 @@ def _plugin(
 
         def pytest_collectreport(self, report: Any) -> None:
             if report.failed:
-                channel.put(
-                    {
-                        "type": "error",
-                        "kind": "collection_error",
-                        "message": f"{report.nodeid}: {_words(report)}",
-                    }
-                )
+                channel.put(_collection_error(report))
 
         def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
             self.index += 1
@@ -150,6 +145,36 @@ def _plugin(
             channel.flush()
 
     return Plugin()
+
+
+# Where a traceback pytest formatted passes: `File "path", line N` (a syntax error) or
+# `path:N: in name`.
+_PLACES = re.compile(r'File "(?P<a>[^"]+)", line (?P<b>\d+)|^(?P<c>\S+\.py):(?P<d>\d+): in ', re.M)
+
+
+def _collection_error(report: Any) -> dict[str, Any]:
+    """A test file that pytest could not collect: what was raised, and the innermost place in
+    the project it came from (the code under test, when importing it failed)."""
+    words = str(report.longrepr)
+    lines = [line.strip() for line in words.splitlines() if line.strip()]
+    raised = next(
+        (line.removeprefix("E").strip() for line in reversed(lines) if line.startswith("E ")),
+        lines[-1] if lines else "it does not collect",
+    )
+    place: tuple[str, int] | None = None
+    for found in _PLACES.finditer(words):
+        path = os.path.relpath(found["a"] or found["c"])
+        if not path.startswith(".."):
+            place = (path, int(found["b"] or found["d"]))
+    message = f"{report.nodeid}: {raised}"
+    if place is not None:
+        message = f"{place[0]}:{place[1]}: {raised} (importing {report.nodeid})"
+    return {
+        "type": "error",
+        "kind": "collection_error",
+        "message": message,
+        "file": place[0] if place else None,
+    }
 
 
 def _words(report: Any) -> str:

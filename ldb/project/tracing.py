@@ -132,6 +132,11 @@ class _Project:
             (message for message in run.messages if message.get("type") == "case"),
             key=lambda message: int(message["index"]),
         )
+        for message in run.messages:
+            # The code under test failing on import is the failure to debug, not the test's.
+            place = message.get("file")
+            if message.get("kind") == "collection_error" and place and not files.is_test(place):
+                message["kind"] = "program_error"
         collected = next(
             (m["node_ids"] for m in run.messages if m.get("type") == "collected"), None
         )

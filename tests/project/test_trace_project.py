@@ -106,3 +106,25 @@ def test_unisolated_a_copy_of_the_tree_stands_in_for_it(
     assert (result.sandbox, result.status, result.traced_case) == ("unisolated", "failed", 1)
     assert {e.file for e in result.events} == {"shop/cart.py", "shop/pricing.py"}
     assert fingerprint(shop) == before
+
+
+@pytest.mark.parametrize(
+    ("breakage", "words"),
+    [
+        (("shop/cart.py", "    subtotal = 0", "    subtotal = = 0"), "shop/cart.py:5: SyntaxError"),
+        (
+            ("shop/pricing.py", "    return 0\n", "    return 0\n\n\nimport nowhere\n"),
+            "shop/pricing.py:7: ModuleNotFoundError",
+        ),
+    ],
+    ids=["syntax-error", "import-error"],
+)
+def test_code_under_test_that_fails_on_import_is_the_failure_with_its_place(
+    shop: Path, breakage: tuple[str, str, str], words: str
+) -> None:
+    file, old, new = breakage
+    (shop / file).write_text((shop / file).read_text().replace(old, new))
+    result = trace_project(shop, ["tests/test_cart.py"])
+    assert result.status == "program_error"
+    assert result.message is not None and result.message.startswith(words)
+    assert result.message.endswith("(importing tests/test_cart.py)")
