@@ -508,8 +508,6 @@ def _trace_project(args: argparse.Namespace) -> int:
 
     if args.test is not None or args.test_file is not None:
         raise InputError("with --project, name the tests as pytest node ids, not --test")
-    if args.html is not None:
-        raise InputError("--html does not draw a project's trace yet")
     environment = {}
     for pair in args.env:
         name, equals, value = pair.partition("=")
@@ -528,6 +526,11 @@ def _trace_project(args: argparse.Namespace) -> int:
     )
     if result.status == "no_tests":
         raise InputError(result.message or "no test to run")
+    if args.html is not None:
+        from ldb.present import viewer
+
+        views = viewer.project_views(Path(args.project), result)
+        _write_html(args.html, views, viewer.summary(f"ldb trace --project {args.project}", result))
     if args.json:
         print(result.model_dump_json(indent=2))
     else:

@@ -12,7 +12,7 @@ import pytest
 
 import ldb
 from testbed import server
-from tests.helpers.cli import debug_to_html
+from tests.helpers.cli import debug_to_html, ldb_command
 from tests.helpers.paths import EXAMPLES
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
@@ -145,4 +145,31 @@ def test_a_job_is_followed_as_its_events_arrive(
     assert page.text_content("#progress") == "done", "the page followed the job's events"
     links.first.click()
     page.wait_for_selector(".block.incorrect")
+    assert view.errors == []
+
+
+def test_a_projects_trace_draws_each_function_with_its_file(
+    browser: object, tmp_path: Path
+) -> None:
+    out = tmp_path / "project.html"
+    exported = ldb_command(
+        "trace",
+        "--project",
+        str(EXAMPLES / "shop"),
+        "tests/test_cart.py::test_half",
+        "--env",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1",
+        "--html",
+        str(out),
+    )
+    assert exported.returncode == 1, exported.stderr
+    view = Page(browser)
+    page = view.page
+    page.goto(out.as_uri())
+    page.wait_for_selector("figure h3")
+    headings = page.locator("figure h3").all_inner_texts()
+    page.screenshot(path=str(tmp_path / "project.png"), full_page=True)
+    assert headings == ["shop/cart.py::total (line 6)", "shop/pricing.py::discount (line 4)"]
+    page.keyboard.press("End")
+    assert "shop/cart.py::total" in page.locator("#stack").inner_text()
     assert view.errors == []

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ldb import cfg
-from ldb.models import DebugResult, TraceResult, Verdict
+from ldb.models import DebugResult, FunctionGraph, TraceResult, Verdict
 from ldb.present.layout import layout
 from ldb.run.tracing import trace
 from ldb.settings import RunLimits
@@ -34,9 +34,11 @@ def view(
     verdicts: Sequence[Verdict] = (),
     diff: str | None = None,
     edit: str | None = None,
+    graphs: Sequence[FunctionGraph] | None = None,
 ) -> dict[str, Any]:
-    """What the page shows for one program: its graphs laid out, its trace, its verdicts."""
-    graphs = cfg.program_graphs(program)
+    """What the page shows for one program: its graphs laid out (`graphs`, else those of
+    `program`), its trace, its verdicts."""
+    graphs = list(graphs) if graphs is not None else cfg.program_graphs(program)
     return {
         "title": title,
         "program": program,
@@ -54,6 +56,35 @@ def view(
 
 def trace_views(program: str, result: TraceResult) -> list[dict[str, Any]]:
     return [view("Trace", program, result)]
+
+
+def project_views(root: Path, result: TraceResult) -> list[dict[str, Any]]:
+    """A project's trace as the page shows a program's: each function named with its file
+    (`shop/cart.py::total`), and the graphs of the functions the traced test ran."""
+
+    def named(file: str | None, function: str) -> str:
+        return function if file is None else f"{file}::{function}"
+
+    ran = {(e.file, e.function) for e in result.events} | {
+        (v.file, v.function) for v in result.visits
+    }
+    graphs = [
+        graph.model_copy(update={"qualname": named(file, graph.qualname)})
+        for file in sorted({file for file, _ in ran if file is not None})
+        for graph in cfg.program_graphs((root / file).read_text(encoding="utf-8"), file)
+        if (file, graph.qualname) in ran
+    ]
+    renamed = result.model_copy(
+        update={
+            "events": [
+                e.model_copy(update={"function": named(e.file, e.function)}) for e in result.events
+            ],
+            "visits": [
+                v.model_copy(update={"function": named(v.file, v.function)}) for v in result.visits
+            ],
+        }
+    )
+    return [view("Trace", "", renamed, graphs=graphs)]
 
 
 def debug_views(
