@@ -219,6 +219,12 @@ class TraceResult(_Frozen):
     visits: list[BlockVisits]
     stdout: str = Field(description="What the program printed (capped).")
     seconds: float
+    notes: list[str] = Field(
+        default_factory=list,
+        exclude_if=lambda notes: not notes,
+        description="What the run changed of how the tests run (a project's tracing plugins "
+        "switched off, …); absent when nothing.",
+    )
 
 
 class SandboxStatus(_Frozen):

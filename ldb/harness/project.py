@@ -11,6 +11,7 @@ first of all, `collected`: the node ids pytest is about to run.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import signal
@@ -67,6 +68,9 @@ def run_project(
     signal.signal(signal.SIGVTALRM, expire)
     plugin = _plugin(pytest, recorder, backend, sink, channel, float(limits["case_cpu_seconds"]))
     switched_off = [argument for name in _SWITCHED_OFF for argument in ("-p", f"no:{name}")]
+    if importlib.util.find_spec("pytest_cov") is not None:
+        note = "pytest-cov was switched off: it installs a trace function of its own"
+        channel.put({"type": "note", "message": note})
     arguments = [*switched_off, *job["pytest_args"], *job["node_ids"]]
     exit_code = int(pytest.main(arguments, plugins=[plugin]))
     channel.put({"type": "pytest", "exit_code": exit_code, "collected": plugin.collected})

@@ -129,6 +129,8 @@ def trace(
         for file, graphs_of_file in (project or {}).items():
             by_name.update({(file, g.qualname): g for g in graphs_of_file})
         parts.append(_events(result, by_name))
+    for note in result.notes:
+        parts.append(Text(f"  note: {note}", style="dim"))
     if result.stdout:
         parts.append(Text(""))
         parts.append(Text("Program output:", style="bold"))

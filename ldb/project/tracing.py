@@ -144,7 +144,8 @@ class _Project:
             return failed_to_start("no_tests", "pytest collected no test to run", where)
         node_order = [str(m["node_id"]) for m in ran] if collected is None else collected
         result, _ = result_of(run, node_order, limits, where, memory_exceeded, case, False)
-        return result
+        notes = [str(m["message"]) for m in run.messages if m.get("type") == "note"]
+        return result.model_copy(update={"notes": notes}) if notes else result
 
 
 def _units(base: Path, run_root: Path, code: Sequence[str]) -> list[list[Any]]:

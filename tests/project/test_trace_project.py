@@ -3,6 +3,7 @@ functions traced across files, and the host's tree untouched."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -128,3 +129,24 @@ def test_code_under_test_that_fails_on_import_is_the_failure_with_its_place(
     assert result.status == "program_error"
     assert result.message is not None and result.message.startswith(words)
     assert result.message.endswith("(importing tests/test_cart.py)")
+
+
+def test_a_plugin_that_traces_is_switched_off_and_the_result_says_so(
+    shop: Path, tmp_path: Path
+) -> None:
+    """pytest-cov installs a trace function of its own, which would take the tracer's place."""
+    venv = tmp_path / "with-cov"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "pytest", "pytest-cov"],
+        check=True,
+        capture_output=True,
+    )
+    result = ldb.trace_project(
+        shop, ["tests/test_cart.py::test_half"], python=str(venv / "bin" / "python")
+    )
+    assert result.status == "failed"
+    assert result.notes == ["pytest-cov was switched off: it installs a trace function of its own"]
+    assert {e.file for e in result.events} == {"shop/cart.py", "shop/pricing.py"}
+    plain = trace_project(shop, ["tests/test_cart.py::test_half"])
+    assert plain.notes == [] and "notes" not in plain.model_dump(mode="json")
