@@ -5,10 +5,8 @@ within the request's time budget."""
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
 from typing import Any, Literal, NamedTuple
 
 import anyio.to_thread
@@ -80,20 +78,12 @@ def checked_trace(request: TraceRequest, settings: ServiceSettings) -> ldb.RunLi
         raise TooLarge(f"a project holds at most {settings.max_project_files} files here")
     for path, text in files.items():
         check_sizes(settings, **{path: text})
-        parts = PurePosixPath(path).parts
-        if not parts or PurePosixPath(path).is_absolute() or ".." in parts or "\\" in path:
-            raise ldb.InputError(f"files: {path!r} is not a path inside the project")
     return limits(request.limits)
 
 
 def trace_project(request: TraceRequest, limits: ldb.RunLimits) -> ldb.TraceResult:
     """A project's trace, its files written to a folder of their own for the run."""
-    with tempfile.TemporaryDirectory(prefix="ldb-project-") as folder:
-        root = Path(folder)
-        for path, text in (request.files or {}).items():
-            target = root / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+    with ldb.project_tree(request.files or {}) as root:
         # The server's interpreter runs a client's project: the pytest plugins installed beside
         # the service are not the project's, so none loads unless its configuration names it.
         quiet = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from ldb.present.viewer import debug_views, trace_views
     from ldb.present.viewer import page as viewer_page
     from ldb.present.viewer import summary as viewer_summary
+    from ldb.project.files import project_tree
     from ldb.project.tracing import trace_project
     from ldb.run.sandbox import status as sandbox_status
     from ldb.run.tracing import trace
@@ -58,6 +59,7 @@ _RENAMED: dict[str, tuple[str, str]] = {
     "sandbox_status": ("ldb.run.sandbox", "status"),
     "trace": ("ldb.run.tracing", "trace"),
     "trace_project": ("ldb.project.tracing", "trace_project"),
+    "project_tree": ("ldb.project.files", "project_tree"),
     "VIEWER_ASSETS": ("ldb.present.viewer", "ASSETS"),
     "debug_views": ("ldb.present.viewer", "debug_views"),
     "trace_views": ("ldb.present.viewer", "trace_views"),
@@ -107,6 +109,7 @@ __all__ = [
     "debug",
     "debug_views",
     "default_model",
+    "project_tree",
     "sandbox_status",
     "trace",
     "trace_project",

@@ -8,10 +8,15 @@ folder.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
+import tempfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from ldb.errors import InputError
 
 _SKIPPED_FOLDERS = frozenset({"__pycache__", "build", "dist", "node_modules", "site-packages"})
 _TEST_FOLDERS = frozenset({"tests", "test", "testing"})
@@ -59,3 +64,45 @@ def _skipped(folder: Path) -> bool:
         or name.endswith(".egg-info")
         or (folder / "pyvenv.cfg").exists()
     )
+
+
+@contextlib.contextmanager
+def project_tree(texts: Mapping[str, str]) -> Iterator[Path]:
+    """A project made of files given as text (by path relative to its root), in a folder of
+    its own for as long as the block lasts: the service's way to a client's project. Every
+    path must lie inside the project; as root, the tree belongs to an unprivileged uid, which
+    its runs then drop to."""
+    with tempfile.TemporaryDirectory(prefix="ldb-project-") as folder:
+        root = Path(folder)
+        for relative, text in texts.items():
+            target = root / _inside(relative)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+            except (OSError, ValueError) as error:
+                raise InputError(f"files: {relative!r} cannot be written ({error})") from None
+        if os.geteuid() == 0:
+            from ldb.run.sandbox import run_uid
+
+            owner = run_uid()
+            for path in [root, *root.rglob("*")]:
+                os.chown(path, owner, owner)
+        yield root
+
+
+def _inside(relative: str) -> PurePosixPath:
+    path = PurePosixPath(relative)
+    parts = path.parts
+    wrong = (
+        not parts
+        or path.is_absolute()
+        or ".." in parts
+        or "\\" in relative
+        or "\0" in relative
+        or len(relative.encode()) > 1024
+        or any(len(part.encode()) > 255 for part in parts)
+        or len(parts) > 32
+    )
+    if wrong:
+        raise InputError(f"files: {relative!r} is not a path inside the project")
+    return path

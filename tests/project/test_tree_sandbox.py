@@ -52,7 +52,7 @@ def test_writes_stay_in_the_run_and_the_venv_is_seen(project_venv: Path, tmp_pat
     (root / "pkg" / "old.txt").write_text("kept\n")
     before = _fingerprint(root)
     interpreter = environment.find(root, str(project_venv / "bin" / "python"))
-    arguments = bwrap.bwrap_arguments(binary, ldb.RunLimits())
+    arguments = bwrap.bwrap_arguments(binary, ldb.RunLimits(), chdir=str(root))
     arguments += bwrap.tree_mounts(root, interpreter.prefixes, arguments)
     done = subprocess.run(
         [*arguments, str(interpreter.executable), "-I", "-c", _INSIDE],

@@ -28,13 +28,28 @@ def test_a_projects_failing_test_is_traced_across_its_files(client: httpx.Client
 
 
 @pytest.mark.parametrize(
-    "path", ["/etc/passwd", "../outside.py", "shop/../../outside.py", "a\\b.py", ""]
+    "path",
+    [
+        "/etc/passwd",
+        "../outside.py",
+        "shop/../../outside.py",
+        "a\\b.py",
+        "",
+        "nul\0.py",
+        "x" * 300 + ".py",
+        "/".join(["deep"] * 40) + ".py",
+    ],
 )
 def test_a_path_outside_the_project_is_refused(client: httpx.Client, path: str) -> None:
     request = {"files": {**FILES, path: "x = 1\n"}}
     assert "is not a path inside the project" in error(
         client.post("/trace", json=request), 422, "bad_input"
     )
+
+
+def test_a_file_where_a_folder_must_be_is_refused(client: httpx.Client) -> None:
+    request = {"files": {**FILES, "shop/cart.py/inner.py": "x = 1\n"}}
+    assert "cannot be written" in error(client.post("/trace", json=request), 422, "bad_input")
 
 
 def test_a_test_the_project_does_not_have_is_refused(client: httpx.Client) -> None:

