@@ -145,7 +145,9 @@ class _Project:
         node_order = [str(m["node_id"]) for m in ran] if collected is None else collected
         result, _ = result_of(run, node_order, limits, where, memory_exceeded, case, False)
         notes = [str(m["message"]) for m in run.messages if m.get("type") == "note"]
-        return result.model_copy(update={"notes": notes}) if notes else result
+        # The project's interpreter ran the tests, which may not be ldb's own.
+        python = ".".join(str(part) for part in self.interpreter.version)
+        return result.model_copy(update={"notes": notes, "python": python})
 
 
 def _units(base: Path, run_root: Path, code: Sequence[str]) -> list[list[Any]]:

@@ -146,3 +146,18 @@ def test_a_plugin_that_traces_is_switched_off_and_the_result_says_so(
     assert {e.file for e in result.events} == {"shop/cart.py", "shop/pricing.py"}
     plain = trace_project(shop, ["tests/test_cart.py::test_half"])
     assert plain.notes == [] and "notes" not in plain.model_dump(mode="json")
+
+
+def test_a_test_that_fails_in_setup_counts_none_of_the_last_tests_visits(shop: Path) -> None:
+    (shop / "tests" / "test_setup.py").write_text(
+        "import pytest\n\nfrom shop.cart import total\n\n\n"
+        "@pytest.fixture\ndef broken():\n    raise RuntimeError('no fixture')\n\n\n"
+        "def test_first():\n    assert total([1]) == 1\n\n\n"
+        "def test_second(broken):\n    assert total([2]) == 2\n"
+    )
+    result = trace_project(
+        shop, ["tests/test_setup.py::test_first", "tests/test_setup.py::test_second"]
+    )
+    assert [case.status for case in result.cases] == ["passed", "error"]
+    assert (result.traced_case, result.events, result.visits) == (1, [], [])
+    assert result.python == ".".join(str(part) for part in sys.version_info[:3])
