@@ -26,9 +26,6 @@ from .saferepr import SafeRepr
 # A test's case ends with one of these (pytest's words for a report's outcome, by phase).
 _FAILED_SETUP = "error"
 
-# Plugins that install a trace function of their own would take the tracer's place.
-_SWITCHED_OFF = ("cov", "pytest_cov", "cacheprovider")
-
 
 def run_project(
     job: dict[str, Any], channel: Any, sink: Any, backend_for: Any, expire: Any
@@ -67,13 +64,21 @@ def run_project(
         return
     signal.signal(signal.SIGVTALRM, expire)
     plugin = _plugin(pytest, recorder, backend, sink, channel, float(limits["case_cpu_seconds"]))
-    switched_off = [argument for name in _SWITCHED_OFF for argument in ("-p", f"no:{name}")]
-    if importlib.util.find_spec("pytest_cov") is not None:
-        note = "pytest-cov was switched off: it installs a trace function of its own"
-        channel.put({"type": "note", "message": note})
-    arguments = [*switched_off, *job["pytest_args"], *job["node_ids"]]
+    arguments = [*job["pytest_args"], *_in_one_process(channel), *job["node_ids"]]
     exit_code = int(pytest.main(arguments, plugins=[plugin]))
     channel.put({"type": "pytest", "exit_code": exit_code, "collected": plugin.collected})
+
+
+def _in_one_process(channel: Any) -> list[str]:
+    """Options that keep the tests under this tracer, whatever the project's configuration asks
+    (they come after its `addopts`, so they win), each said in a note."""
+    autoloads = not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    if autoloads and importlib.util.find_spec("pytest_cov") is not None:
+        # Its trace function would take the tracer's place; `--no-cov` keeps its options valid.
+        note = "pytest-cov was switched off: it installs a trace function of its own"
+        channel.put({"type": "note", "message": note})
+        return ["--no-cov"]
+    return []
 
 
 def _plugin(
@@ -86,13 +91,17 @@ def _plugin(
     class Plugin:
         def __init__(self) -> None:
             self.collected: list[str] = []
+            self.relative: Callable[[str], str] = lambda nodeid: nodeid
             self.index = -1
             self.outcome: dict[str, Any] = {}
             self.started = 0.0
 
         def pytest_collection_finish(self, session: Any) -> None:
             # Sent at once: a run stopped by its time limit still tells which test was running.
-            self.collected = [item.nodeid for item in session.items]
+            # Named from the root, as the user named them, wherever pytest's rootdir is.
+            rootpath = str(session.config.rootpath)
+            self.relative = lambda nodeid: _from_here(rootpath, nodeid)
+            self.collected = [self.relative(item.nodeid) for item in session.items]
             channel.put({"type": "collected", "node_ids": self.collected})
             channel.flush()
 
@@ -141,7 +150,7 @@ def _plugin(
                 {
                     "type": "case",
                     "index": self.index,
-                    "node_id": nodeid,
+                    "node_id": self.relative(nodeid),
                     "seconds": time.perf_counter() - self.started,
                     "visits": visits,
                     **self.outcome,
@@ -180,6 +189,14 @@ def _collection_error(report: Any) -> dict[str, Any]:
         "message": message,
         "file": place[0] if place else None,
     }
+
+
+def _from_here(rootpath: str, nodeid: str) -> str:
+    """A node id as the user names it, from the project's root (the working directory):
+    pytest names it from its rootdir, which a `tests/pytest.ini` puts elsewhere."""
+    path, separator, rest = nodeid.partition("::")
+    relative = os.path.relpath(os.path.join(rootpath, path)).replace(os.sep, "/")
+    return relative + separator + rest if path else nodeid
 
 
 def _words(report: Any) -> str:

@@ -161,3 +161,21 @@ def test_a_test_that_fails_in_setup_counts_none_of_the_last_tests_visits(shop: P
     assert [case.status for case in result.cases] == ["passed", "error"]
     assert (result.traced_case, result.events, result.visits) == (1, [], [])
     assert result.python == ".".join(str(part) for part in sys.version_info[:3])
+
+
+def test_tests_are_named_from_the_root_wherever_pytests_rootdir_is(shop: Path) -> None:
+    (shop / "tests" / "pytest.ini").write_text("[pytest]\n")  # pytest's rootdir: tests/
+    result = trace_project(shop, ["tests/test_cart.py"])
+    assert [case.test for case in result.cases][1] == "tests/test_cart.py::test_half"
+    assert result.traced_case == 1 and result.events
+
+
+def test_a_test_using_pytests_cache_runs_as_under_pytest(shop: Path) -> None:
+    (shop / "tests" / "test_cache.py").write_text(
+        "def test_remembers(cache):\n"
+        "    cache.set('ldb/n', 3)\n"
+        "    assert cache.get('ldb/n', 0) == 3\n"
+    )
+    result = trace_project(shop, ["tests/test_cache.py::test_remembers"])
+    assert result.status == "passed"
+    assert not (shop / ".pytest_cache").exists()
