@@ -62,6 +62,13 @@ def trace_project(
     if chosen is None:
         return tested
     traced = project.run([tested.cases[chosen].test], backend)
+    alone = traced.cases[0].status if len(traced.cases) == 1 else None
+    if alone != tested.cases[chosen].status:
+        # Alone, the test did otherwise (it depends on the tests before it): traced as it ran
+        # among them, so that the trace shows the outcome reported.
+        among = project.run(node_ids, backend, chosen)
+        note = f"{tested.cases[chosen].test} is {alone or 'not run'} alone: traced among the rest"
+        return among.model_copy(update={"notes": [*among.notes, note]})
     return tested.model_copy(
         update={
             "tracer": traced.tracer,

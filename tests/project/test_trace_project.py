@@ -179,3 +179,23 @@ def test_a_test_using_pytests_cache_runs_as_under_pytest(shop: Path) -> None:
     result = trace_project(shop, ["tests/test_cache.py::test_remembers"])
     assert result.status == "passed"
     assert not (shop / ".pytest_cache").exists()
+
+
+def test_a_test_that_fails_only_after_another_is_traced_as_it_failed(shop: Path) -> None:
+    """Alone it passes: the trace must still show the failing run that was reported."""
+    (shop / "shop" / "rates.py").write_text(
+        "FACTOR = 1\n\n\ndef scaled(x):\n    result = x * FACTOR\n    return result\n"
+    )
+    (shop / "tests" / "test_order.py").write_text(
+        "from shop import rates\n\n\n"
+        "def test_a_changes_the_factor():\n    rates.FACTOR = 3\n\n\n"
+        "def test_b_expects_the_default():\n    assert rates.scaled(2) == 2\n"
+    )
+    result = trace_project(shop, ["tests/test_order.py"])
+    assert [case.status for case in result.cases] == ["passed", "failed"]
+    assert result.traced_case == 1
+    returns = [e.return_value for e in result.events if e.return_value is not None]
+    assert returns == ["6"]
+    assert result.notes == [
+        "tests/test_order.py::test_b_expects_the_default is passed alone: traced among the rest"
+    ]
