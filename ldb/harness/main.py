@@ -246,17 +246,12 @@ def run(job: dict[str, Any], channel: Channel) -> None:
             backend.stop()
             _restore(builtins, pristine)
         sink.end_case()
-        visits = [
-            [function, block, count, function not in recorder.partly_seen]
-            for (function, block), count in recorder.counts.items()
-            if block >= 0
-        ]
         channel.put(
             {
                 "type": "case",
                 "index": index,
                 "seconds": time.perf_counter() - started,
-                "visits": visits,
+                "visits": recorder.visit_rows(),
                 **outcome,
             }
         )

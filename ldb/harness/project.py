@@ -141,18 +141,13 @@ def _plugin(
             self.outcome = {"status": status, "error": _error(report)}
 
         def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
-            visits = [
-                [function, block, count, function not in recorder.partly_seen]
-                for (function, block), count in recorder.counts.items()
-                if block >= 0
-            ]
             channel.put(
                 {
                     "type": "case",
                     "index": self.index,
                     "node_id": self.relative(nodeid),
                     "seconds": time.perf_counter() - self.started,
-                    "visits": visits,
+                    "visits": recorder.visit_rows(),
                     **self.outcome,
                 }
             )

@@ -124,6 +124,15 @@ class Recorder:
         self._step = 0
         self._next_frame = 0
 
+    def visit_rows(self) -> list[list[Any]]:
+        """The case's block visits as the parent reads them: [function, block, count, whether
+        every visit was seen]."""
+        return [
+            [function, block, count, function not in self.partly_seen]
+            for (function, block), count in self.counts.items()
+            if block >= 0
+        ]
+
     # Called by the backends
 
     def start(self, frame: FrameType, code_map: CodeMap) -> FrameState | None:

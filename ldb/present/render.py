@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from types import TracebackType
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
@@ -12,6 +11,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from ldb import cfg
+from ldb.closing import Closing
 from ldb.models import Block, DebugResult, Event, FunctionGraph, Iteration, TraceResult, Verdict
 from ldb.wire import PROGRAM_FILENAME
 
@@ -331,8 +331,9 @@ def _diff(diff: str) -> RenderableType:
     return Syntax(diff.rstrip("\n"), "diff", theme="ansi_dark", background_color="default")
 
 
-class DebugProgress:
-    """A spinner on standard error saying which stage of which round the debugger is at."""
+class DebugProgress(Closing):
+    """A spinner on standard error saying which stage of which round the debugger is at,
+    from entering a `with` block to leaving it."""
 
     def __init__(self, console: Console, enabled: bool = True) -> None:
         self.status: Status | None = None
@@ -344,12 +345,7 @@ class DebugProgress:
             self.status.start()
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
         if self.status is not None:
             self.status.stop()
 

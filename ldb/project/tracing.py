@@ -14,8 +14,7 @@ from ldb.literals import TracerName
 from ldb.models import TraceResult
 from ldb.project import environment, files, targets
 from ldb.run import sandbox
-from ldb.run.runner import run_harness
-from ldb.run.tracing import Backend, Where, failed_to_start, result_of, unit_payload
+from ldb.run.tracing import Backend, Where, failed_to_start, result_of, run_job, unit_payload
 from ldb.settings import RunLimits
 
 
@@ -117,22 +116,8 @@ class _Project:
                 "pytest_args": self.pytest_args,
                 "tracer": backend,
                 "units": [] if backend == "off" else _units(self.base, run_root, self.traced_files),
-                "limits": {
-                    "visits_per_block": limits.visits_per_block,
-                    "exact_counts": limits.exact_counts,
-                    "max_value_chars": limits.max_value_chars,
-                    "case_cpu_seconds": limits.case_cpu_s,
-                    "max_events": limits.max_events,
-                },
             }
-            run = run_harness(
-                job,
-                spawn=prepared.spawn,
-                timeout_s=limits.timeout_s,
-                max_output_bytes=limits.max_output_bytes,
-                max_result_bytes=limits.max_result_bytes,
-            )
-            memory_exceeded = prepared.memory_exceeded()
+            run, memory_exceeded = run_job(job, prepared, limits)
         finally:
             prepared.close()
         ran = sorted(

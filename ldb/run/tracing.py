@@ -119,25 +119,33 @@ def _trace(
         "entry_point": entry_point,
         "tracer": where.backend,
         "units": [unit_payload(graph) for graph in graphs],
-        "limits": {
-            "visits_per_block": limits.visits_per_block,
-            "exact_counts": limits.exact_counts,
-            "max_value_chars": limits.max_value_chars,
-            "case_cpu_seconds": limits.case_cpu_s,
-            "max_events": limits.max_events,
-        },
     }
     with _sandboxed(limits, where.sandbox) as box:
-        run = run_harness(
-            job,
-            spawn=box.spawn,
-            timeout_s=limits.timeout_s,
-            max_output_bytes=limits.max_output_bytes,
-            max_result_bytes=limits.max_result_bytes,
-        )
-        memory_exceeded = box.memory_exceeded()
+        run, memory_exceeded = run_job(job, box, limits)
     tests = [text for text, _ in suite.cases]
     return result_of(run, tests, limits, where, memory_exceeded, chosen, every_case)
+
+
+def run_job(
+    job: dict[str, Any], box: pool.Lease | sandbox.Prepared, limits: RunLimits
+) -> tuple[HarnessRun, bool]:
+    """One run of the harness in its sandbox, the job given the limits the child applies
+    itself: the run, and whether it went over its memory."""
+    applied = {
+        "visits_per_block": limits.visits_per_block,
+        "exact_counts": limits.exact_counts,
+        "max_value_chars": limits.max_value_chars,
+        "case_cpu_seconds": limits.case_cpu_s,
+        "max_events": limits.max_events,
+    }
+    run = run_harness(
+        {**job, "limits": applied},
+        spawn=box.spawn,
+        timeout_s=limits.timeout_s,
+        max_output_bytes=limits.max_output_bytes,
+        max_result_bytes=limits.max_result_bytes,
+    )
+    return run, box.memory_exceeded()
 
 
 def _sandboxed(
