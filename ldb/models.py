@@ -243,6 +243,7 @@ class SandboxStatus(_Frozen):
 class Verdict(_Frozen):
     """A judgement of one part of the program in the failing run, mapped back to the CFG."""
 
+    file: str | None = Field(default=None, exclude_if=_absent, description="As in `Event`.")
     function: str = Field(description="Qualified name of the function (`<module>` for its code).")
     block: int | None = Field(
         description="The block's id in that function's CFG; null: the function as a whole."
@@ -315,4 +316,65 @@ class DebugResult(_Frozen):
     iterations: list[Iteration]
     usage: Usage
     sandbox: Literal["bwrap", "unisolated"]
+    seconds: float
+
+
+class ProjectIteration(_Frozen):
+    """One round of debugging a project: how its tests went, what was judged, what changed."""
+
+    index: int = Field(description="0 for the first round.")
+    status: TraceStatus = Field(description="How the tests went as a whole.")
+    message: str | None = Field(default=None, description="Why they did not run through.")
+    cases: list[CaseResult] = Field(description="Every test run, each named by its node id.")
+    traced_case: int | None = Field(description="Index into `cases` of the test traced.")
+    trace: TraceResult | None = Field(
+        description="The traced test's run: its events and visits name their files."
+    )
+    feedback: str | None = Field(description="What the model was shown, if anything.")
+    verdicts: list[Verdict] = Field(description="Each names its file.")
+    replies: list[str] = Field(description="The model's raw replies, in order.")
+    usage: Usage
+    edit: str | None = Field(default=None, description="The offline engine's repair, in words.")
+    patch: str | None = Field(
+        description="The repair, as a patch from this round's files to the next; null: none."
+    )
+    seconds: float
+
+
+class ProjectDebugResult(_Frozen):
+    """What `ldb debug --project` reports: the repair of a repository's failing tests, as a
+    patch over its files, and every round that led to it."""
+
+    schema_version: int = SCHEMA_VERSION
+    status: DebugStatus = Field(
+        description="passed: nothing to debug (the tests named pass); fixed: they pass after "
+        "repair, and every test of their files that passed still does; unfixed: the budget "
+        "ended first; error: the run could not go on."
+    )
+    message: str | None = Field(default=None, description="Why, when not passed or fixed.")
+    root: str = Field(description="The project's root, as given.")
+    targets: list[str] = Field(description="The failing tests debugged, as node ids.")
+    tests: list[str] = Field(
+        description="Every test the repair was checked against: the targets and the other "
+        "tests of their files."
+    )
+    patch: str = Field(
+        description="Unified diff of every change, paths relative to the root with a/ and b/ "
+        "prefixes (`git apply` takes it); empty when nothing changed."
+    )
+    files: dict[str, str] = Field(description="The new text of each changed file.")
+    applied: bool = Field(description="The patch was written into the project's tree.")
+    model: str = Field(description="`offline`, or the chat model's name.")
+    feedback: Feedback
+    level: Level
+    seed: int
+    iterations: list[ProjectIteration]
+    usage: Usage
+    sandbox: Literal["bwrap", "unisolated"]
+    python: str = Field(description="The Python that ran the project's tests.")
+    notes: list[str] = Field(
+        default_factory=list,
+        exclude_if=lambda notes: not notes,
+        description="As in a trace: what the runs changed of how the tests run.",
+    )
     seconds: float

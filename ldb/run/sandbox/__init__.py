@@ -115,11 +115,14 @@ def prepare_project(
     root: Path,
     interpreter: tuple[str, Sequence[Path]],
     environment: Mapping[str, str],
+    overrides: Mapping[str, str] | None = None,
 ) -> tuple[Prepared, Path]:
     """One run of a project's tests under its interpreter (path, and the prefixes it needs
     to see), and where the project's tree is in that run: in place, seen through a private
     layer that takes every write, so that the host's tree is never written. Only bubblewrap
-    gives that layer: unisolated, a project is refused.
+    gives that layer: unisolated, a project is refused. `overrides` (a relative path → its
+    text) are files the run sees in place of the tree's: a candidate repair, tried without
+    touching the tree.
 
     A test may write where the project's files are, which only their owner may: as root, the
     run drops to the tree's owner, with no capability at all. A tree root owns keeps uid 0 (as
@@ -144,6 +147,8 @@ def prepare_project(
         folder.mkdir(mode=stat.S_IMODE(tree.st_mode) if folder is upper else 0o700)
         if uid > 0:
             os.chown(folder, uid, tree.st_gid)
+    for relative, text in (overrides or {}).items():
+        _put_over(root, upper, relative, text, uid)
     arguments = bwrap_arguments(binary, limits, chdir=str(root))
     arguments += tree_mounts(root, prefixes, arguments, (upper, work))
     # Dropping to the owner's uid drops every capability; keeping uid 0, they are dropped here.
@@ -153,6 +158,25 @@ def prepare_project(
     preexec = before_exec(limits, cgroups.procs_files, False)
     cleanup: list[Callable[[], None]] = [lambda: shutil.rmtree(layer, ignore_errors=True)]
     return Prepared(command, preexec, "/", sandbox_mode, cgroups, uid, cleanup), root
+
+
+def _put_over(root: Path, upper: Path, relative: str, text: str, uid: int) -> None:
+    """A file of the layer that hides the tree's own: folders and file made as the tree has
+    them (mode, and owner when the run drops to it)."""
+    target = upper / relative
+    for folder in reversed(target.relative_to(upper).parents[:-1]):
+        made = upper / folder
+        if not made.exists():
+            lower = root / folder
+            made.mkdir(mode=stat.S_IMODE(lower.stat().st_mode) if lower.is_dir() else 0o755)
+            if uid > 0:
+                os.chown(made, uid, -1)
+    original = root / relative
+    mode = stat.S_IMODE(original.stat().st_mode) if original.exists() else 0o644
+    target.write_text(text, encoding="utf-8")
+    target.chmod(mode)
+    if uid > 0:
+        os.chown(target, uid, -1)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,234 @@
+"""Runs of one project's tests in the sandbox: plain, traced, or with some files replaced (a
+candidate repair), each read back as a `TraceResult`."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ldb import cfg
+from ldb.errors import InputError, SourceSyntaxError
+from ldb.literals import TracerName
+from ldb.models import TraceResult
+from ldb.project import environment, files
+from ldb.run import sandbox
+from ldb.run.tracing import (
+    Backend,
+    CaseTrace,
+    Where,
+    failed_to_start,
+    result_of,
+    run_job,
+    unit_payload,
+)
+from ldb.settings import RunLimits
+
+Files = Mapping[str, str]
+"""Files a run sees in place of the tree's: a relative path → its text."""
+
+
+@dataclass(frozen=True)
+class ProjectRuns:
+    """What every run of one project's tests shares: its root, its interpreter, pytest's
+    options, the tests' environment and the limits of each run."""
+
+    base: Path
+    found: files.ProjectFiles
+    interpreter: environment.Interpreter
+    env: dict[str, str] = field(default_factory=dict)
+    pytest_args: list[str] = field(default_factory=list)
+    limits: RunLimits = field(default_factory=RunLimits)
+    trace_tests: bool = False
+
+    @classmethod
+    def open(
+        cls,
+        root: str | Path,
+        *,
+        python: str | None = None,
+        pytest_args: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+        limits: RunLimits | None = None,
+        trace_tests: bool = False,
+    ) -> ProjectRuns:
+        """The runs of the project at `root`: its files scanned, its interpreter found."""
+        base = Path(root).resolve()
+        if not base.is_dir():
+            raise InputError(f"{root}: not a directory")
+        return cls(
+            base,
+            files.scan(base),
+            environment.find(base, python),
+            dict(env or {}),
+            list(pytest_args),
+            limits or RunLimits(),
+            trace_tests,
+        )
+
+    @property
+    def python(self) -> str:
+        return ".".join(str(part) for part in self.interpreter.version)
+
+    def backend(self, tracer: TracerName) -> Backend:
+        """The backend the project's interpreter will use (it may be another Python than
+        ldb's)."""
+        monitoring = self.interpreter.version >= (3, 12)
+        if tracer == "monitoring" and not monitoring:
+            raise InputError("the project's Python has no sys.monitoring (it arrived in 3.12)")
+        if tracer == "auto":
+            return "monitoring" if monitoring else "settrace"
+        return tracer
+
+    def run(
+        self,
+        node_ids: Sequence[str],
+        backend: Backend,
+        case: int | None = None,
+        *,
+        overrides: Files | None = None,
+        every_case: bool = False,
+        limits: RunLimits | None = None,
+    ) -> tuple[TraceResult, list[CaseTrace]]:
+        """One run of the tests in the sandbox, traced by `backend` (or not, `off`), the tree
+        seen with `overrides` in place of its files; with `every_case`, each test's own trace
+        too."""
+        limits = limits or self.limits
+        overrides = overrides or {}
+        where = Where(backend, sandbox.mode())
+        interpreter = (str(self.interpreter.executable), self.interpreter.prefixes)
+        prepared, run_root = sandbox.prepare_project(
+            limits, where.sandbox, self.base, interpreter, self.env, overrides
+        )
+        traced = self.found.code + self.found.tests if self.trace_tests else self.found.code
+        try:
+            job = {
+                "root": str(run_root),
+                "node_ids": list(node_ids),
+                "pytest_args": self.pytest_args,
+                "tracer": backend,
+                "units": [] if backend == "off" else self._units(run_root, traced, overrides),
+            }
+            run, memory_exceeded = run_job(job, prepared, limits)
+        finally:
+            prepared.close()
+        ran = sorted(
+            (message for message in run.messages if message.get("type") == "case"),
+            key=lambda message: int(message["index"]),
+        )
+        for message in run.messages:
+            # The code under test failing on import is the failure to debug, not the test's.
+            place = message.get("file")
+            if message.get("kind") == "collection_error" and place and not files.is_test(place):
+                message["kind"] = "program_error"
+        collected = next(
+            (m["node_ids"] for m in run.messages if m.get("type") == "collected"), None
+        )
+        if run.finished and not ran and not collected and not _errors(run.messages):
+            return failed_to_start("no_tests", "pytest collected no test to run", where), []
+        node_order = [str(m["node_id"]) for m in ran] if collected is None else collected
+        result, traces = result_of(
+            run, node_order, limits, where, memory_exceeded, case, every_case
+        )
+        notes = [str(m["message"]) for m in run.messages if m.get("type") == "note"]
+        # The project's interpreter ran the tests, which may not be ldb's own.
+        return result.model_copy(update={"notes": notes, "python": self.python}), traces
+
+    def trace(
+        self,
+        node_ids: Sequence[str],
+        backend: Backend,
+        case: int | None = None,
+        *,
+        overrides: Files | None = None,
+    ) -> TraceResult:
+        """Run the tests and trace one: `case` (an index into the tests run), else the first
+        that failed. Tests named one by one run once, traced; files of tests (or all of
+        them) run once at full speed, then the one traced runs again alone under the tracer:
+        a suite of hundreds of tests costs one plain run and one traced test."""
+        if node_ids and all("::" in node for node in node_ids):
+            return self.run(node_ids, backend, case, overrides=overrides)[0]
+        tested, _ = self.run(node_ids, "off", overrides=overrides)
+        if backend == "off" or tested.status not in ("passed", "failed", "timeout"):
+            return tested
+        chosen = _chosen(tested, case)
+        if chosen is None:
+            return tested
+        return self.trace_one(tested, chosen, node_ids, backend, overrides=overrides)
+
+    def trace_one(
+        self,
+        tested: TraceResult,
+        chosen: int,
+        node_ids: Sequence[str],
+        backend: Backend,
+        *,
+        overrides: Files | None = None,
+    ) -> TraceResult:
+        """`tested` (a plain run of `node_ids`) with its case `chosen` traced: run alone, or,
+        should it do otherwise alone, among the rest as before."""
+        traced, _ = self.run([tested.cases[chosen].test], backend, overrides=overrides)
+        alone = traced.cases[0].status if len(traced.cases) == 1 else None
+        if alone != tested.cases[chosen].status:
+            # Alone, the test did otherwise (it depends on the tests before it): traced as it
+            # ran among them, so that the trace shows the outcome reported.
+            among, _ = self.run(node_ids, backend, chosen, overrides=overrides)
+            name = tested.cases[chosen].test
+            note = f"{name} is {alone or 'not run'} alone: traced among the rest"
+            return among.model_copy(update={"notes": [*among.notes, note]})
+        return tested.model_copy(
+            update={
+                "tracer": traced.tracer,
+                "traced_case": chosen,
+                "events": traced.events,
+                "dropped": traced.dropped,
+                "visits": traced.visits,
+                "seconds": round(tested.seconds + traced.seconds, 4),
+            }
+        )
+
+    def text(self, relative: str, overrides: Files | None = None) -> str:
+        """A file of the project as the runs see it."""
+        if overrides and relative in overrides:
+            return overrides[relative]
+        return (self.base / relative).read_text(encoding="utf-8")
+
+    def _units(self, run_root: Path, traced: Sequence[str], overrides: Files) -> list[list[Any]]:
+        """Every function of the traced files, as the harness follows them: by the name the
+        interpreter will give their file (where the tree is in the run)."""
+        units: list[list[Any]] = []
+        for relative in traced:
+            try:
+                source = self.text(relative, overrides)
+            except (UnicodeDecodeError, OSError):
+                continue  # the run shows what importing it does
+            filename = str(run_root / relative)
+            units += [[filename, relative, *unit] for unit in _file_units(source, relative)]
+        return units
+
+
+@functools.lru_cache(maxsize=1024)
+def _file_units(source: str, relative: str) -> tuple[tuple[Any, ...], ...]:
+    """A file's functions as the harness takes them (qualname, first line, elements): kept
+    while the text is the same, since every run of a debugging session sends them."""
+    try:
+        graphs = cfg.build(source, relative)
+    except SourceSyntaxError:
+        return ()
+    return tuple(tuple(unit_payload(graph)) for graph in graphs)
+
+
+def _chosen(tested: TraceResult, case: int | None) -> int | None:
+    """The case to trace: the one asked for when it ran, else the first that did not pass,
+    else the first."""
+    ran = [i for i, c in enumerate(tested.cases) if c.status not in ("not_run", "skipped")]
+    if case is not None and case in ran:
+        return case
+    failing = [i for i in ran if tested.cases[i].status != "passed"]
+    return failing[0] if failing else ran[0] if ran else None
+
+
+def _errors(messages: list[dict[str, Any]]) -> bool:
+    return any(message.get("type") == "error" for message in messages)
