@@ -1,5 +1,5 @@
-"""The debug loop's stages as small JSON events: what a progress bar or an IDE shows, not the
-whole result (that comes with `done`)."""
+"""The debug loop's stages, a program's or a project's, as small JSON events: what a progress
+bar or an IDE shows, not the whole result (that comes with `done`)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,10 @@ def event(stage: str, details: dict[str, Any]) -> dict[str, Any]:
         data["verdicts"] = [verdict.model_dump(mode="json") for verdict in verdicts]
     elif stage == "repair":
         data["diff"] = details.get("diff")
-    elif stage == "done" and isinstance(result, ldb.DebugResult):
+    elif stage == "iteration" and "files" in details:
+        # A project's round names the files it changed so far; their texts are in the
+        # repair's diff and the result, and may be large.
+        data["files"] = sorted(details["files"])
+    elif stage == "done" and isinstance(result, ldb.DebugResult | ldb.ProjectDebugResult):
         data = result.model_dump(mode="json")
     return data

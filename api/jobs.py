@@ -1,5 +1,6 @@
 """The background worker that runs submitted jobs: claims one under a lease, runs its debug
-requests in order, records each as it finishes, and lets go when stopped or cancelled."""
+requests (programs' or projects') in order, records each as it finishes, and lets go when
+stopped or cancelled."""
 
 from __future__ import annotations
 
@@ -19,10 +20,10 @@ import anyio.to_thread
 import ldb
 from api.errors import ServiceError
 from api.events import event
-from api.schemas import DebugRequest
+from api.schemas import debug_request
 from api.settings import ServiceSettings
 from api.store import Job, Store
-from api.work import Stopped, checked_debug, debug
+from api.work import Stopped, checked_debug, debug, kind_of
 
 log = logging.getLogger("ldb.jobs")
 
@@ -96,7 +97,7 @@ class JobRunner:
                 self.store.add_event(job_id, stage, data)
 
         try:
-            request = DebugRequest.model_validate(raw)
+            request = debug_request(raw)
             options = checked_debug(request, self.settings)  # the settings may have changed
             stop = functools.partial(self._stop_reason, job_id)
             result = debug(request, options, self.settings, progress, stop)
@@ -105,7 +106,7 @@ class JobRunner:
             self.store.record_item(job_id, position, "error", None, message)
             self.store.add_event(job_id, "item", {"index": position, "status": "error"})
             return
-        result_id = self.store.put_result("debug", result.model_dump_json(), raw)
+        result_id = self.store.put_result(kind_of(result), result.model_dump_json(), raw)
         self.store.record_item(job_id, position, result.status, result_id, result.message)
         self.store.add_event(
             job_id, "item", {"index": position, "status": result.status, "result_id": result_id}

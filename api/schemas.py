@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 from pydantic.fields import FieldInfo
 
 import ldb
@@ -29,6 +29,11 @@ Limits = _every_limit_optional()
 Test = str | list[str]
 _CODE = "The program: Python source defining the function under test."
 _TEST = "assert lines, a `def check(candidate)`, test_* functions, or a list of assert strings."
+_FILES = (
+    "A project instead of `code`: each file's text by its path relative to the project's root "
+    "(`pkg/mod.py`, `tests/test_mod.py`, `pyproject.toml`), run by pytest under the server's "
+    "interpreter."
+)
 
 
 class _Request(BaseModel):
@@ -45,12 +50,7 @@ class TraceRequest(_Request):
     code: str | None = Field(default=None, description=_CODE)
     test: Test | None = Field(default=None, description=_TEST)
     entry_point: str | None = Field(default=None, description="The function `candidate` is.")
-    files: dict[str, str] | None = Field(
-        default=None,
-        description="A project instead of `code`: each file's text by its path relative to "
-        "the project's root (`pkg/mod.py`, `tests/test_mod.py`, `pyproject.toml`), run by pytest "
-        "under the server's interpreter.",
-    )
+    files: dict[str, str] | None = Field(default=None, description=_FILES)
     tests: list[str] | None = Field(
         default=None,
         description="With `files`: pytest node ids or test files to run (none: all).",
@@ -75,9 +75,21 @@ class _Program(_Request):
     entry_point: str | None = Field(default=None, description="The function `candidate` is.")
 
 
-class DebugRequest(ldb.DebugChoices, _Program):
-    """A program and its test to debug, and `ldb.DebugChoices` (its fields after the
-    program's): the model server's key is the server's own."""
+class _Project(_Request):
+    files: dict[str, str] = Field(description=_FILES)
+    tests: list[str] = Field(
+        default_factory=list,
+        description="The failing tests to debug: pytest node ids or test files (none: every "
+        "failing test of the project).",
+    )
+    task: str | None = Field(default=None, description="What the code must do.")
+    allow_test_edits: bool = Field(
+        default=False, description="A repair may change the project's tests too."
+    )
+
+
+class _Debugging(ldb.DebugChoices):
+    """`ldb.DebugChoices` as a request gives them: the model server's key is the server's own."""
 
     # The bases' configs merge, and the choices are frozen: a request need not be.
     model_config = ConfigDict(extra="forbid", frozen=False)
@@ -95,6 +107,30 @@ class DebugRequest(ldb.DebugChoices, _Program):
     limits: Limits | None = None  # type: ignore[valid-type]
 
 
+class DebugRequest(_Debugging, _Program):
+    """A program and its test to debug, and `ldb.DebugChoices` (its fields after the
+    program's): the model server's key is the server's own."""
+
+
+class ProjectDebugRequest(_Debugging, _Project):
+    """A project's files and its failing tests to debug, and `ldb.DebugChoices`. The answer's
+    `patch` and `files` are the repair, for the client to apply to its own copy."""
+
+
+def debug_request(given: Any) -> DebugRequest | ProjectDebugRequest:
+    """A debug request of either form, as a body or a stored job's request: a project's
+    carries `files`, a program's `code`."""
+    if isinstance(given, DebugRequest | ProjectDebugRequest):
+        return given
+    # Chosen by hand, not by a tagged union: the tag would stand in every error's location
+    # (`body.program.code`), and a client's errors should name the fields it sent.
+    form = ProjectDebugRequest if isinstance(given, dict) and "files" in given else DebugRequest
+    return form.model_validate(given)
+
+
+AnyDebugRequest = Annotated[DebugRequest | ProjectDebugRequest, BeforeValidator(debug_request)]
+
+
 class TraceResponse(ldb.TraceResult):
     id: str = Field(description="Read it again at GET /results/{id}.")
 
@@ -103,15 +139,29 @@ class DebugResponse(ldb.DebugResult):
     id: str = Field(description="Read it again at GET /results/{id}.")
 
 
+class ProjectDebugResponse(ldb.ProjectDebugResult):
+    id: str = Field(description="Read it again at GET /results/{id}.")
+
+
+AnyDebugResponse = DebugResponse | ProjectDebugResponse
+
+ResultKind = Literal["trace", "debug", "debug_project"]
+
+
 class StoredResult(BaseModel):
     id: str
-    kind: Literal["trace", "debug"]
+    kind: ResultKind = Field(
+        description="Which `result` it is: `trace` (a program's or a project's), `debug` (a "
+        "program's debug result) or `debug_project` (a project's)."
+    )
     created: float = Field(description="Unix time it was stored.")
-    result: ldb.TraceResult | ldb.DebugResult
+    result: ldb.TraceResult | ldb.DebugResult | ldb.ProjectDebugResult
 
 
 class JobRequest(_Request):
-    requests: list[DebugRequest] = Field(min_length=1, description="Debug requests, run in order.")
+    requests: list[AnyDebugRequest] = Field(
+        min_length=1, description="Debug requests, each a program's or a project's, run in order."
+    )
 
 
 class JobItem(BaseModel):

@@ -4,10 +4,12 @@ within the request's time budget."""
 
 from __future__ import annotations
 
+import difflib
 import sys
 import time
-from collections.abc import Callable
-from typing import Any, Literal, NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import PurePosixPath
+from typing import Any, NamedTuple
 
 import anyio.to_thread
 from fastapi import Response
@@ -15,17 +17,23 @@ from pydantic import BaseModel
 
 import ldb
 from api.errors import Forbidden, TimedOut, TooLarge
-from api.schemas import DebugRequest, TraceRequest
+from api.schemas import DebugRequest, ProjectDebugRequest, ResultKind, TraceRequest
 from api.settings import ServiceSettings
 from api.store import Store
 
 Progress = Callable[[str, dict[str, Any]], None]
 
+Debugged = ldb.DebugResult | ldb.ProjectDebugResult
+
+# The server's interpreter runs a client's project: the pytest plugins installed beside the
+# service are not the project's, so none loads unless its configuration names it.
+_PROJECT_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
 
 class Accepted(NamedTuple):
     """A debug request this server will run, with its options."""
 
-    request: DebugRequest
+    request: DebugRequest | ProjectDebugRequest
     options: ldb.DebugOptions
 
 
@@ -35,17 +43,21 @@ class Stopped(Exception):
 
 
 async def store_result(
-    store: Store,
-    kind: Literal["trace", "debug"],
-    result: ldb.TraceResult | ldb.DebugResult,
-    request: BaseModel,
+    store: Store, result: ldb.TraceResult | Debugged, request: BaseModel
 ) -> tuple[str, str]:
     """The result stored with the request that asked for it: its JSON (serialised once, for
     the store and the answer alike) and its id."""
     body = result.model_dump_json()
     asked = request.model_dump(mode="json")
-    result_id = await anyio.to_thread.run_sync(store.put_result, kind, body, asked)
+    result_id = await anyio.to_thread.run_sync(store.put_result, kind_of(result), body, asked)
     return body, result_id
+
+
+def kind_of(result: ldb.TraceResult | Debugged) -> ResultKind:
+    """The kind a result is stored under, which tells the model to read it back with."""
+    if isinstance(result, ldb.ProjectDebugResult):
+        return "debug_project"
+    return "debug" if isinstance(result, ldb.DebugResult) else "trace"
 
 
 def with_id(body: str, result_id: str) -> Response:
@@ -55,10 +67,21 @@ def with_id(body: str, result_id: str) -> Response:
     return Response(f'{{"id":"{result_id}",{body[1:]}', media_type="application/json")
 
 
-def checked_debug(request: DebugRequest, settings: ServiceSettings) -> ldb.DebugOptions:
+def checked_debug(
+    request: DebugRequest | ProjectDebugRequest, settings: ServiceSettings
+) -> ldb.DebugOptions:
     """The options of a debug request this server will run; anything it would refuse is
     refused here, before a turn is taken, a stream starts or a job is queued."""
-    check_sizes(settings, code=request.code, test=request.test, task=request.task)
+    if isinstance(request, ProjectDebugRequest):
+        check_project(settings, request.files, request.tests)
+        check_sizes(settings, task=request.task)
+        # Written once for nothing: a path outside the project, or a file where a folder must
+        # be, is refused by writing the tree as the run does, and a stream must not have
+        # begun, nor a job been queued, when it is.
+        with ldb.project_tree(request.files):
+            pass
+    else:
+        check_sizes(settings, code=request.code, test=request.test, task=request.task)
     check_base_url(settings, request.base_url)
     if (request.model or "").startswith("replay:"):
         raise Forbidden("model replay:FILE reads a recording from the server's disk: not here")
@@ -73,22 +96,42 @@ def checked_trace(request: TraceRequest, settings: ServiceSettings) -> ldb.RunLi
     project's files each within the size of a program, at most `max_project_files`, at
     paths inside the project."""
     check_sizes(settings, code=request.code, test=request.test)
-    files = request.files or {}
+    if request.files is not None:
+        check_project(settings, request.files, request.tests or [])
+    return limits(request.limits)
+
+
+def check_project(
+    settings: ServiceSettings, files: Mapping[str, str], tests: Sequence[str]
+) -> None:
+    """A project's files each within the size of a program, at most `max_project_files`; its
+    tests named in files it has. (Paths outside the project are refused as its tree is
+    written.)"""
     if len(files) > settings.max_project_files:
         raise TooLarge(f"a project holds at most {settings.max_project_files} files here")
     for path, text in files.items():
         check_sizes(settings, **{path: text})
-    return limits(request.limits)
+    check_sizes(settings, tests=list(tests))
+    have = {PurePosixPath(path).as_posix() for path in files}
+    for given in tests:
+        # As ldb reads a node id; an absolute path or `..` is left for ldb to refuse in words
+        # of its own.
+        relative = PurePosixPath(given.partition("::")[0])
+        file = relative.as_posix()
+        if relative.is_absolute() or ".." in relative.parts or file in have:
+            continue
+        close = difflib.get_close_matches(file, sorted(have), n=3, cutoff=0.5)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ldb.InputError(f"tests: {given}: no such test file among the project's files{hint}")
 
 
 def trace_project(request: TraceRequest, limits: ldb.RunLimits) -> ldb.TraceResult:
     """A project's trace, its files written to a folder of their own for the run."""
     with ldb.project_tree(request.files or {}) as root:
-        # The server's interpreter runs a client's project: the pytest plugins installed beside
-        # the service are not the project's, so none loads unless its configuration names it.
-        quiet = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
         tests = request.tests or []
-        return ldb.trace_project(root, tests, python=sys.executable, env=quiet, limits=limits)
+        return ldb.trace_project(
+            root, tests, python=sys.executable, env=_PROJECT_ENV, limits=limits
+        )
 
 
 def check_sizes(settings: ServiceSettings, **texts: str | list[str] | None) -> None:
@@ -144,15 +187,15 @@ def check_base_url(settings: ServiceSettings, base_url: str | None) -> None:
 
 
 def debug(
-    request: DebugRequest,
+    request: DebugRequest | ProjectDebugRequest,
     options: ldb.DebugOptions,
     settings: ServiceSettings,
     progress: Progress | None = None,
     should_stop: Callable[[], str | None] | None = None,
-) -> ldb.DebugResult:
-    """The debug run of a request, with the options `checked_debug` gave it; `should_stop`
-    is asked at each stage and ends the run (raising `Stopped` with its words) when it
-    answers."""
+) -> Debugged:
+    """The debug run of a request, a program's or a project's, with the options
+    `checked_debug` gave it; `should_stop` is asked at each stage and ends the run (raising
+    `Stopped` with its words) when it answers."""
     deadline = time.monotonic() + settings.request_timeout_s
 
     def hook(stage: str, details: dict[str, Any]) -> None:
@@ -168,6 +211,8 @@ def debug(
         if progress is not None:
             progress(stage, details)
 
+    if isinstance(request, ProjectDebugRequest):
+        return debug_project(request, options, hook)
     return ldb.debug(
         request.code,
         request.test,
@@ -176,3 +221,23 @@ def debug(
         options=options,
         progress=hook,
     )
+
+
+def debug_project(
+    request: ProjectDebugRequest, options: ldb.DebugOptions, progress: Progress
+) -> ldb.ProjectDebugResult:
+    """A project's debug run, its files written to a folder of their own for the run. Its
+    result's `root` is `.`: the folder is gone with the run, and the client's own copy is
+    the project the patch and `files` are for."""
+    with ldb.project_tree(request.files) as root:
+        result = ldb.debug_project(
+            root,
+            request.tests,
+            task=request.task,
+            options=options,
+            python=sys.executable,
+            env=_PROJECT_ENV,
+            allow_test_edits=request.allow_test_edits,
+            progress=progress,
+        )
+    return result.model_copy(update={"root": "."})

@@ -1,13 +1,16 @@
 """What project mode costs: tracing one failing test of a repository against a plain
-`python -m pytest NODEID` of it, and a whole test file, measured in one run.
+`python -m pytest NODEID` of it, a whole test file, and checking candidate repairs against a
+cold pytest run of the same tests, measured in one run.
 
 Run: python -m bench.project [--runs N]. The bench writes two repositories: a small one (4
 modules, 20 tests) and a medium one (50 modules importing each other, 300 tests), each with
 one failing test at the bottom of a chain of calls across modules. For each it times, in
 alternating rounds (median): the plain pytest run of that test (no sandbox, no tracer);
 `ldb.trace_project` of the test (sandbox and tracer); the plain run of the whole test file;
-and `ldb.trace_project` of the file (a full-speed run, then the failing test traced alone).
-Both sides load no pytest plugin from the environment (ldb's own has heavy ones).
+`ldb.trace_project` of the file (a full-speed run, then the failing test traced alone); and
+the check of 8 candidate edits of the bottom module against that file, as the offline
+engine's repair search makes it (one warm pytest session forked for each candidate), per
+candidate. Both sides load no pytest plugin from the environment (ldb's own has heavy ones).
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import ldb
+from ldb.project.runs import ProjectRuns
+
+CANDIDATES = 8
 
 QUIET = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 
@@ -74,6 +80,26 @@ def _traced(root: Path, target: str) -> Callable[[], object]:
     return trace
 
 
+def _checks(root: Path, node: str, fail_fast: bool) -> Callable[[], object]:
+    """The check of `CANDIDATES` edits of the bottom module against the failing test's file,
+    the time per candidate being the whole over their number: as the repair search checks
+    them (the failing test first, the rest only for a candidate that makes it pass), or
+    every test run for every candidate (what a candidate that fixes it costs)."""
+    runs = ProjectRuns.open(root, python=sys.executable, env=QUIET)
+    bottom = (root / "chain" / "m0.py").read_text()
+    edits = [
+        {"chain/m0.py": bottom.replace("total = 0", f"total = {k + 1}")} for k in range(CANDIDATES)
+    ]
+    failing = [node] if fail_fast else []
+
+    def check() -> object:
+        passed = runs.check([node.partition("::")[0]], edits, failing=failing)
+        assert all(tests is not None for tests in passed), "a candidate was not swapped in"
+        return passed
+
+    return check
+
+
 def _median_seconds(work: dict[str, Callable[[], object]], runs: int) -> dict[str, float]:
     for action in work.values():
         action()  # warm caches
@@ -94,7 +120,7 @@ def main() -> None:
         f"python {sys.version.split()[0]}, sandbox {ldb.sandbox_status().mode}, "
         f"{args.runs} runs of each, alternating (median seconds)"
     )
-    print(f"{'repository':<26} {'what':<10} {'pytest':>8} {'ldb':>8} {'ratio':>7}")
+    print(f"{'repository':<24} {'what':<21} {'pytest':>8} {'ldb':>8} {'ratio':>7}")
     for label, modules, tests in (("small (4 modules, 20)", 4, 20), ("medium (50, 300)", 50, 300)):
         with tempfile.TemporaryDirectory(prefix="ldb-bench-") as folder:
             root = Path(folder)
@@ -106,12 +132,17 @@ def main() -> None:
                     "ldb test": _traced(root, node),
                     "plain file": _plain(root, file),
                     "ldb file": _traced(root, file),
+                    "ldb candidate": _checks(root, node, fail_fast=True),
+                    "ldb candidate, all tests": _checks(root, node, fail_fast=False),
                 },
                 args.runs,
             )
-        for what in ("test", "file"):
+        for what in ("candidate", "candidate, all tests"):
+            measured[f"plain {what}"] = measured["plain file"]
+            measured[f"ldb {what}"] /= CANDIDATES
+        for what in ("test", "file", "candidate", "candidate, all tests"):
             plain, traced = measured[f"plain {what}"], measured[f"ldb {what}"]
-            print(f"{label:<26} {what:<10} {plain:8.3f} {traced:8.3f} {traced / plain:6.2f}x")
+            print(f"{label:<24} {what:<21} {plain:8.3f} {traced:8.3f} {traced / plain:6.2f}x")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from ldb.lazy import exports
 if TYPE_CHECKING:
     from ldb.cfg import build as blocks
     from ldb.debugging.loop import debug
+    from ldb.debugging.project import debug_project
     from ldb.errors import (
         InputError,
         InternalError,
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
         Event,
         FunctionGraph,
         Iteration,
+        ProjectDebugResult,
+        ProjectIteration,
         SandboxStatus,
         Span,
         TestError,
@@ -42,7 +45,7 @@ if TYPE_CHECKING:
         Verdict,
     )
     from ldb.present.viewer import ASSETS as VIEWER_ASSETS
-    from ldb.present.viewer import debug_views, trace_views
+    from ldb.present.viewer import debug_views, project_debug_views, project_views, trace_views
     from ldb.present.viewer import page as viewer_page
     from ldb.present.viewer import summary as viewer_summary
     from ldb.project.files import project_tree
@@ -56,12 +59,15 @@ __version__ = "0.1.0"
 _RENAMED: dict[str, tuple[str, str]] = {
     "blocks": ("ldb.cfg", "build"),
     "debug": ("ldb.debugging.loop", "debug"),
+    "debug_project": ("ldb.debugging.project", "debug_project"),
     "sandbox_status": ("ldb.run.sandbox", "status"),
     "trace": ("ldb.run.tracing", "trace"),
     "trace_project": ("ldb.project.tracing", "trace_project"),
     "project_tree": ("ldb.project.files", "project_tree"),
     "VIEWER_ASSETS": ("ldb.present.viewer", "ASSETS"),
     "debug_views": ("ldb.present.viewer", "debug_views"),
+    "project_debug_views": ("ldb.present.viewer", "project_debug_views"),
+    "project_views": ("ldb.present.viewer", "project_views"),
     "trace_views": ("ldb.present.viewer", "trace_views"),
     "viewer_page": ("ldb.present.viewer", "page"),
     "viewer_summary": ("ldb.present.viewer", "summary"),
@@ -94,6 +100,8 @@ __all__ = [
     "LdbError",
     "Level",
     "ModelError",
+    "ProjectDebugResult",
+    "ProjectIteration",
     "RunLimits",
     "SCHEMA_VERSION",
     "SandboxError",
@@ -107,9 +115,12 @@ __all__ = [
     "Verdict",
     "blocks",
     "debug",
+    "debug_project",
     "debug_views",
     "default_model",
+    "project_debug_views",
     "project_tree",
+    "project_views",
     "sandbox_status",
     "trace",
     "trace_project",

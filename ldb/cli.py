@@ -131,7 +131,19 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 passed or fixed, 1 still failing, 2 bad input, 3 internal, "
         "sandbox or model error.",
     )
-    _program_and_test(debugging, "the visible test")
+    projects = _program_and_test(debugging, "the visible test", project=True)
+    assert projects is not None
+    projects.add_argument(
+        "--apply",
+        action="store_true",
+        help="write a repair that makes the tests pass into the tree (refused if a file it "
+        "changes was changed meanwhile); without it the project is never written",
+    )
+    projects.add_argument(
+        "--allow-test-edits",
+        action="store_true",
+        help="let a repair change test files too (by default only the project's own code)",
+    )
     task = debugging.add_mutually_exclusive_group()
     task.add_argument("--task", metavar="TEXT", help="what the program must do")
     task.add_argument("--task-file", metavar="FILE", help="read the task from a file")
@@ -236,9 +248,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _program_and_test(parser: argparse.ArgumentParser, test: str, project: bool = False) -> None:
+def _program_and_test(
+    parser: argparse.ArgumentParser, test: str, project: bool = False
+) -> argparse._ArgumentGroup | None:
     """What `trace` and `debug` share: the program, its test, and the function tested; with
-    `project`, a repository and its tests instead."""
+    `project`, a repository and its tests instead (their group of options returned)."""
+    projects = None
     if not project:
         parser.add_argument("path", metavar="PATH", help="the program, or - for standard input")
     else:
@@ -289,6 +304,7 @@ def _program_and_test(parser: argparse.ArgumentParser, test: str, project: bool 
     parser.add_argument(
         "--entry-point", metavar="NAME", help="the function `candidate` stands for in check()"
     )
+    return projects
 
 
 def _test_of(args: argparse.Namespace) -> str:
@@ -501,25 +517,15 @@ def _trace(args: argparse.Namespace) -> int:
 
 
 def _trace_project(args: argparse.Namespace) -> int:
-    import shlex
-
     from ldb import cfg
     from ldb.present import render
 
-    if args.test is not None or args.test_file is not None:
-        raise InputError("with --project, name the tests as pytest node ids, not --test")
-    environment = {}
-    for pair in args.env:
-        name, equals, value = pair.partition("=")
-        if not equals or not name:
-            raise InputError(f"--env {pair!r}: KEY=VALUE")
-        environment[name] = value
     result = ldb.trace_project(
         args.project,
         args.path,
         python=args.python,
-        pytest_args=shlex.split(args.pytest_args or ""),
-        env=environment,
+        pytest_args=_pytest_args(args),
+        env=_environment(args),
         tracer=args.tracer,
         limits=_limits(args),
         trace_tests=args.trace_tests,
@@ -542,6 +548,29 @@ def _trace_project(args: argparse.Namespace) -> int:
     return EXIT_OK if result.status == "passed" else EXIT_FAILING
 
 
+def _environment(args: argparse.Namespace) -> dict[str, str]:
+    """The tests' environment from `--env KEY=VALUE` (the test options refused beside
+    --project, where tests are node ids)."""
+    if args.test is not None or args.test_file is not None:
+        raise InputError("with --project, name the tests as pytest node ids, not --test")
+    environment = {}
+    for pair in args.env:
+        name, equals, value = pair.partition("=")
+        if not equals or not name:
+            raise InputError(f"--env {pair!r}: KEY=VALUE")
+        environment[name] = value
+    return environment
+
+
+def _pytest_args(args: argparse.Namespace) -> list[str]:
+    import shlex
+
+    try:
+        return shlex.split(args.pytest_args or "")
+    except ValueError as error:
+        raise InputError(f"--pytest-args: {error}") from None
+
+
 def _write_html(path: Path, views: list[dict[str, object]], summary: dict[str, object]) -> None:
     from ldb.present import viewer
 
@@ -554,7 +583,15 @@ def _write_html(path: Path, views: list[dict[str, object]], summary: dict[str, o
 def _debug(args: argparse.Namespace) -> int:
     from ldb.present import render, viewer
 
-    source, filename = _read(args.path)
+    if args.project is not None:
+        return _debug_project(args)
+    if len(args.path) != 1:
+        raise InputError("give one program PATH (or --project DIR and its tests)")
+    if args.test is None and args.test_file is None:
+        raise InputError("one of the arguments --test --test-file is required")
+    if args.apply or args.allow_test_edits:
+        raise InputError("--apply and --allow-test-edits are for --project")
+    source, filename = _read(args.path[0])
     test = _test_of(args)
     task = args.task if args.task_file is None else _read(args.task_file)[0]
     options = _debug_options(args)
@@ -579,6 +616,65 @@ def _debug(args: argparse.Namespace) -> int:
         print(f"ldb: {result.message}", file=sys.stderr)
         return EXIT_INTERNAL
     return EXIT_OK if result.status in ("passed", "fixed") else EXIT_FAILING
+
+
+def _debug_project(args: argparse.Namespace) -> int:
+    from ldb.present import render
+
+    environment = _environment(args)
+    task = args.task if args.task_file is None else _read(args.task_file)[0]
+    options = _debug_options(args)
+    root = Path(args.project)
+    # The files' texts as the verdicts were made, to show the lines they judge (--apply may
+    # rewrite the files before the result is shown).
+    texts: dict[str, str | None] = {}
+
+    def keep_texts(stage: str, details: dict[str, Any]) -> None:
+        if stage == "verdicts":
+            for verdict in details["verdicts"]:
+                if verdict.file is not None and verdict.file not in texts:
+                    texts[verdict.file] = _text_of(root / verdict.file)
+        progress.update(stage, details)
+
+    with render.DebugProgress(_console(stderr=True), enabled=not args.json) as progress:
+        result = ldb.debug_project(
+            root,
+            args.path,
+            task=task,
+            options=options,
+            python=args.python,
+            pytest_args=_pytest_args(args),
+            env=environment,
+            trace_tests=args.trace_tests,
+            allow_test_edits=args.allow_test_edits,
+            apply=args.apply,
+            progress=keep_texts,
+        )
+    if args.html is not None:
+        from ldb.present import viewer
+
+        views = viewer.project_debug_views(root, result)
+        summary = viewer.summary(f"ldb debug --project {args.project}", result)
+        _write_html(args.html, views, summary)
+    if args.json:
+        print(result.model_dump_json(indent=2))
+    else:
+        shown = render.debug_project(result, lambda file: texts.get(file, _text_of(root / file)))
+        _console().print(shown)
+    if result.status == "error":
+        print(f"ldb: {result.message}", file=sys.stderr)
+        return EXIT_INTERNAL
+    if args.apply and result.status == "fixed" and result.files and not result.applied:
+        print(f"ldb: {result.notes[-1]}", file=sys.stderr)
+        return EXIT_FAILING
+    return EXIT_OK if result.status in ("passed", "fixed") else EXIT_FAILING
+
+
+def _text_of(path: Path) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _eval(args: argparse.Namespace) -> int:

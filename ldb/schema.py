@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-DOCUMENTS = {"blocks": "BlocksReport", "debug": "DebugResult", "trace": "TraceResult"}
+DOCUMENTS = {
+    "blocks": "BlocksReport",
+    "debug": "DebugResult",
+    "debug-project": "ProjectDebugResult",
+    "trace": "TraceResult",
+}
 """Each document ldb prints with `--json`, under the name `ldb schema NAME` takes, and its
 model in `ldb.models` (named, so that listing them imports nothing)."""
 

@@ -7,6 +7,7 @@ import ast
 import difflib
 import re
 import warnings
+from collections.abc import Mapping
 
 from ldb import asts
 from ldb.errors import SourceSyntaxError
@@ -75,6 +76,29 @@ class SourceText:
     def indentation(self, lineno: int) -> str:
         line = self.line(lineno)
         return line[: len(line) - len(line.lstrip())]
+
+
+def patch(before: Mapping[str, str], after: Mapping[str, str]) -> str:
+    """The change from one version of some files to another (a relative path → its text) as
+    one patch `git apply` takes: a/ and b/ prefixes, and the end of a file without a newline
+    said so ("" when nothing changed)."""
+    parts = []
+    for path in sorted(after):
+        old, new = before.get(path, ""), after[path]
+        if old == new:
+            continue
+        hunks = difflib.unified_diff(_kept_lines(old), _kept_lines(new), f"a/{path}", f"b/{path}")
+        body = "".join(
+            line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n"
+            for line in hunks
+        )
+        parts.append(f"diff --git a/{path} b/{path}\n{body}")
+    return "".join(parts)
+
+
+def _kept_lines(text: str) -> list[str]:
+    """The lines of a text, each with its own ending (split at \\n only, as git does)."""
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
 
 
 def unified_diff(before: str, after: str, name: str = PROGRAM_FILENAME) -> str:

@@ -26,6 +26,7 @@ def test_the_examples_are_all_exercised() -> None:
     assert {p.stem for p in SCRIPTS} == {
         "blocks_api",
         "debug_api",
+        "debug_project_api",
         "trace_api",
         "trace_project_api",
     }

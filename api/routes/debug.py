@@ -1,5 +1,5 @@
-"""POST /debug and POST /debug/stream: the debug loop on a program, answered whole or as
-server-sent events, one per stage."""
+"""POST /debug and POST /debug/stream: the debug loop on a program or a project, answered whole
+or as server-sent events, one per stage."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from api import work
 from api.deps import GateDep, SettingsDep, StoreDep
 from api.errors import RESPONSES, ErrorBody, Responses, ServiceError, describe
 from api.events import event
-from api.schemas import DebugRequest, DebugResponse
+from api.schemas import AnyDebugRequest, AnyDebugResponse
 
 router = APIRouter(tags=["debug"], responses=RESPONSES)
 
@@ -28,7 +28,7 @@ _MORE: Responses = {
 }
 
 
-def _checked(request: DebugRequest, settings: SettingsDep) -> work.Accepted:
+def _checked(request: AnyDebugRequest, settings: SettingsDep) -> work.Accepted:
     """The request and its options, refused before a turn is taken and before any stream
     starts: a busy service must not answer "retry" to what can never pass, nor a stream 200
     to it."""
@@ -38,14 +38,19 @@ def _checked(request: DebugRequest, settings: SettingsDep) -> work.Accepted:
 Checked = Annotated[work.Accepted, Depends(_checked)]
 
 
-@router.post("/debug", responses=_MORE, response_model=DebugResponse)
+@router.post("/debug", responses=_MORE, response_model=AnyDebugResponse)
 async def debug(
     accepted: Checked, settings: SettingsDep, gate: GateDep, store: StoreDep
 ) -> Response:
     """Test, trace, judge each block, repair; again until the tests pass or
-    `max_iterations` rounds are spent. Stored, under the `id` returned."""
+    `max_iterations` rounds are spent. Stored, under the `id` returned.
+
+    A program (`code` and `test`) gets a `DebugResponse`, its final `program` and `diff`; a
+    project (its `files` and the pytest `tests` to debug) a `ProjectDebugResponse`, whose
+    `patch` (paths relative to the project's root) and changed `files` are the repair for
+    the client to apply."""
     result = await gate.run(lambda: work.debug(*accepted, settings))
-    body, result_id = await work.store_result(store, "debug", result, accepted.request)
+    body, result_id = await work.store_result(store, result, accepted.request)
     return work.with_id(body, result_id)
 
 
@@ -67,8 +72,8 @@ async def debug_stream(
 ) -> AsyncIterator[ServerSentEvent]:
     """The same run as server-sent events, in order: `tests` (each round's outcome),
     `trace` (the failing case traced), `verdicts`, `repair` (its diff), `iteration` (a round
-    ended), then `done` with the whole result and its `id` — or `error` with
-    `{type, message}`."""
+    ended; a project's names the `files` changed so far), then `done` with the whole result
+    and its `id` — or `error` with `{type, message}`."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
 
@@ -81,7 +86,7 @@ async def debug_stream(
     def stop_reason() -> str | None:
         return "the client went away" if gone.is_set() else None
 
-    async def run() -> ldb.DebugResult:
+    async def run() -> work.Debugged:
         return await anyio.to_thread.run_sync(
             lambda: work.debug(*accepted, settings, progress, stop_reason)
         )
@@ -109,12 +114,12 @@ async def debug_stream(
         data = {"type": kind, "message": message, "status": status}
         yield ServerSentEvent(event="error", data=data, id=str(sequence + 1))
         return
-    _, result_id = await work.store_result(store, "debug", result, accepted.request)
+    _, result_id = await work.store_result(store, result, accepted.request)
     done = {"id": result_id, **result.model_dump(mode="json")}
     yield ServerSentEvent(event="done", data=done, id=str(sequence + 1))
 
 
-def _forget(task: asyncio.Task[ldb.DebugResult]) -> None:
+def _forget(task: asyncio.Task[work.Debugged]) -> None:
     """The outcome of a run whose client left: read, so that asyncio does not report it."""
     if not task.cancelled():
         task.exception()

@@ -9,9 +9,16 @@ from fastapi import APIRouter
 import ldb
 from api.deps import StoreDep
 from api.errors import RESPONSES, ErrorBody, NotFound
-from api.schemas import StoredResult
+from api.schemas import ResultKind, StoredResult
 
 router = APIRouter(tags=["results"], responses=RESPONSES)
+
+_MODELS: dict[ResultKind, type[ldb.TraceResult | ldb.DebugResult | ldb.ProjectDebugResult]] = {
+    "trace": ldb.TraceResult,
+    "debug": ldb.DebugResult,
+    "debug_project": ldb.ProjectDebugResult,
+}
+"""The model of each kind of result the store holds."""
 
 
 @router.get("/results/{result_id}", responses={404: {"model": ErrorBody}})
@@ -21,10 +28,7 @@ def result(result_id: str, store: StoreDep) -> StoredResult:
     if stored is None:
         raise NotFound(f"no result {result_id!r} (results are kept for a limited time)")
     body = json.loads(stored.body)
-    kind = ldb.DebugResult if stored.kind == "debug" else ldb.TraceResult
+    kind: ResultKind = next((known for known in _MODELS if known == stored.kind), "trace")
     return StoredResult(
-        id=stored.id,
-        kind="debug" if stored.kind == "debug" else "trace",
-        created=stored.created,
-        result=kind.model_validate(body),
+        id=stored.id, kind=kind, created=stored.created, result=_MODELS[kind].model_validate(body)
     )

@@ -28,5 +28,5 @@ async def trace(
         result = await gate.run(
             lambda: ldb.trace(code, test, entry_point=request.entry_point, limits=limits)
         )
-    body, result_id = await work.store_result(store, "trace", result, request)
+    body, result_id = await work.store_result(store, result, request)
     return work.with_id(body, result_id)

@@ -49,8 +49,18 @@ async def view(result_id: str, store: StoreDep, gate: GateDep) -> dict[str, Any]
 def _views(stored: StoredResult) -> dict[str, Any]:
     asked = stored.request or {}
     title = f"ldb {stored.kind} {stored.id}"
-    result: ldb.TraceResult | ldb.DebugResult
-    if stored.kind == "trace":
+    result: ldb.TraceResult | ldb.DebugResult | ldb.ProjectDebugResult
+    files = asked.get("files")
+    if isinstance(files, dict):
+        # A project's functions are drawn from its files, written again as they were sent.
+        with ldb.project_tree(files) as root:
+            if stored.kind == "debug_project":
+                result = ldb.ProjectDebugResult.model_validate_json(stored.body)
+                views = ldb.project_debug_views(root, result)
+            else:
+                result = ldb.TraceResult.model_validate_json(stored.body)
+                views = ldb.project_views(root, result)
+    elif stored.kind == "trace":
         result = ldb.TraceResult.model_validate_json(stored.body)
         views = ldb.trace_views(str(asked.get("code", "")), result)
     else:

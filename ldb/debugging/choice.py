@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ldb.debugging.chat.strategy import ChatStrategy
 from ldb.debugging.offline.engine import OfflineEngine
-from ldb.debugging.strategy import Strategy
+from ldb.debugging.strategy import Judge
 from ldb.errors import InputError
 from ldb.llm.base import ChatModel
 from ldb.settings import DebugOptions, default_model
@@ -15,7 +15,7 @@ OFFLINE = "offline"
 REPLAY = "replay:"
 
 
-def choose(options: DebugOptions) -> Strategy:
+def choose(options: DebugOptions) -> Judge:
     """`offline` (also when no model is named anywhere), `replay:FILE` (a recording, see
     `ldb.llm.RecordingModel`), or a model on the OpenAI-compatible server at `base_url`. The
     caller closes it (it is a context manager)."""

@@ -146,7 +146,7 @@ class _Loop:
             level=self.options.level,
             seed=self.options.seed,
             iterations=iterations,
-            usage=_usage(usage),
+            usage=usage_of(usage),
             sandbox=sandbox_mode,
             seconds=round(time.perf_counter() - self.started, 3),
         )
@@ -185,7 +185,7 @@ class _Loop:
             feedback=step.feedback,
             verdicts=step.verdicts,
             replies=step.replies,
-            usage=_usage(step.usage),
+            usage=usage_of(step.usage),
             edit=step.edit,
             diff=diff,
             seconds=round(time.perf_counter() - started, 3),
@@ -203,7 +203,7 @@ def _tested_function(code: str, test: str | Sequence[str]) -> str | None:
         return None
 
 
-def _usage(usage: TokenUsage) -> Usage:
+def usage_of(usage: TokenUsage) -> Usage:
     return Usage(
         prompt_tokens=usage.prompt_tokens,
         completion_tokens=usage.completion_tokens,

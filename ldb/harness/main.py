@@ -101,15 +101,31 @@ class Channel:
 
     def flush(self) -> None:
         with self._lock:
-            lines = []
-            while self._queue:
-                lines.append(self._dumps(self._queue.popleft(), ensure_ascii=False))
-            if lines:
-                data = ("\n".join(lines) + "\n").encode("utf-8", "replace")
-                view = memoryview(data)
-                while view:
-                    written = self._write(self._fd, view)
-                    view = view[written:]
+            self._send_queued()
+
+    def fork(self) -> int:
+        """`os.fork`, with everything queued sent first and no line half-written: the child
+        writes to the same pipe, and flushes for itself (the flusher thread does not live on
+        in it)."""
+        with self._lock:
+            self._send_queued()
+            return os.fork()
+
+    def end_line(self) -> None:
+        """Ends a line a killed child may have left half-written, so the next is whole."""
+        with self._lock:
+            self._write(self._fd, b"\n")
+
+    def _send_queued(self) -> None:
+        lines = []
+        while self._queue:
+            lines.append(self._dumps(self._queue.popleft(), ensure_ascii=False))
+        if lines:
+            data = ("\n".join(lines) + "\n").encode("utf-8", "replace")
+            view = memoryview(data)
+            while view:
+                written = self._write(self._fd, view)
+                view = view[written:]
 
     def close(self) -> None:
         self._stop.set()

@@ -7,19 +7,28 @@ the project's own files. The tracer follows only those; a test's own functions a
 callers. Results go out as the single-program harness sends them: events, then a `case`
 message for each test in the order pytest ran them (with its `node_id`), or an `error`;
 first of all, `collected`: the node ids pytest is about to run.
+
+A job with `candidates` (each some files' new texts) checks candidate repairs instead: pytest
+starts and collects once, then each candidate runs the tests in a child forked from that warm
+session, its changed functions swapped in (`hotswap`). Its cases carry `candidate: k`, and a
+`candidate_end` message says how the child ended (`done`, `timeout`, `crashed`, or `cold`: the
+change cannot be swapped, and the parent checks it in a run of its own).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
+import select
 import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from . import hotswap
 from .recorder import Recorder
 from .saferepr import SafeRepr
 
@@ -64,6 +73,8 @@ def run_project(
         return
     signal.signal(signal.SIGVTALRM, expire)
     plugin = _plugin(pytest, recorder, backend, sink, channel, float(limits["case_cpu_seconds"]))
+    if "candidates" in job:
+        plugin = _checker(pytest, plugin, channel, job)
     arguments = [*job["pytest_args"], *_in_one_process(channel), *job["node_ids"]]
     exit_code = int(pytest.main(arguments, plugins=[plugin]))
     channel.put({"type": "pytest", "exit_code": exit_code, "collected": plugin.collected})
@@ -93,6 +104,7 @@ def _plugin(
             self.collected: list[str] = []
             self.relative: Callable[[str], str] = lambda nodeid: nodeid
             self.index = -1
+            self.candidate: int | None = None
             self.outcome: dict[str, Any] = {}
             self.started = 0.0
 
@@ -148,12 +160,151 @@ def _plugin(
                     "node_id": self.relative(nodeid),
                     "seconds": time.perf_counter() - self.started,
                     "visits": recorder.visit_rows(),
+                    **({} if self.candidate is None else {"candidate": self.candidate}),
                     **self.outcome,
                 }
             )
             channel.flush()
 
     return Plugin()
+
+
+def _checker(pytest: Any, plugin: Any, channel: Any, job: dict[str, Any]) -> Any:
+    """The plugin, made to check each candidate in a child of the collected session instead
+    of running the tests once.
+
+    A candidate is only worth its tests if it makes one of the `first` (the tests failing
+    now) pass and keeps every one of the `keep` (passing now) passing: the `first` run
+    first, and the child stops as soon as the candidate is sure to be refused (no test given
+    in `first` passed, or one in `keep` failed). Without them every test runs."""
+    candidates: list[dict[str, Any]] = job["candidates"]
+    seconds = float(job["candidate_seconds"])
+    wanted, kept = set(job.get("first") or ()), set(job.get("keep") or ())
+
+    first: Callable[[Callable[..., bool | None]], Callable[..., bool | None]]
+    first = pytest.hookimpl(tryfirst=True)
+
+    class Checker(type(plugin)):  # type: ignore[misc]
+        @first
+        def pytest_runtestloop(self, session: Any) -> bool | None:
+            if session.testsfailed and not session.config.option.continue_on_collection_errors:
+                return None  # pytest's own loop reports the collection errors
+            # Candidates' files are written over one another within a second: a cached
+            # bytecode file, told valid by the file's size and second, could be another's.
+            sys.dont_write_bytecode = True
+            swapper = hotswap.Swapper(os.getcwd())
+            for index, candidate in enumerate(candidates):
+                self._check(session, swapper, index, candidate["files"])
+            return True
+
+        def _check(
+            self, session: Any, swapper: hotswap.Swapper, index: int, files: dict[str, str]
+        ) -> None:
+            root = swapper.root
+            saved = {relative: _read(os.path.join(root, relative)) for relative in files}
+            for relative, text in saved.items():
+                swapper.learn(relative, text)
+            for relative, text in files.items():
+                _write(os.path.join(root, relative), text)
+            pid = channel.fork()
+            if pid == 0:
+                self._child(session, swapper, index, files, saved)
+            ended = _wait(pid, seconds)
+            if ended != "done":
+                channel.end_line()
+            for relative, text in saved.items():
+                _write(os.path.join(root, relative), text)
+            channel.put({"type": "candidate_end", "index": index, "status": ended})
+            channel.flush()
+
+        def _child(
+            self,
+            session: Any,
+            swapper: hotswap.Swapper,
+            index: int,
+            files: dict[str, str],
+            saved: dict[str, str],
+        ) -> None:
+            code = 0
+            try:
+                os.setpgid(0, 0)  # what the tests start ends with the child
+                if not swapper.swap(files, saved):
+                    code = _COLD
+                    return
+                self.candidate, self.index = index, -1
+                named = [(self.relative(item.nodeid), item) for item in session.items]
+                firsts = [item for name, item in named if name in wanted]
+                items = firsts + [item for name, item in named if name not in wanted]
+                gained = not firsts
+                for position, item in enumerate(items):
+                    following = items[position + 1] if position + 1 < len(items) else None
+                    item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
+                    name, passed = self.relative(item.nodeid), self.outcome["status"] == "passed"
+                    gained = gained or (name in wanted and passed)
+                    ends_first = position + 1 >= len(firsts)
+                    if (ends_first and not gained) or (name in kept and not passed):
+                        break
+                    if session.shouldfail or session.shouldstop:
+                        break
+            except BaseException:
+                code = 1
+            finally:
+                try:
+                    channel.flush()
+                finally:
+                    os._exit(code)
+
+    checker = Checker()
+    return checker
+
+
+_COLD = 3
+"""A child's exit code for a change it could not swap in."""
+
+
+def _wait(pid: int, seconds: float) -> str:
+    """How a candidate's child ended; past `seconds` it is killed with what it started."""
+    deadline = time.monotonic() + seconds
+    try:
+        ended: int | None = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        ended = None  # a kernel without pidfds: polled instead
+    delay = 0.0005
+    try:
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                code = os.waitstatus_to_exitcode(status)
+                return "done" if code == 0 else "cold" if code == _COLD else "crashed"
+            left = deadline - time.monotonic()
+            if left <= 0:
+                for kill in (os.killpg, os.kill):
+                    with contextlib.suppress(OSError):
+                        kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return "timeout"
+            if ended is not None:
+                select.select([ended], [], [], left)
+            else:
+                time.sleep(min(delay, left))
+                delay = min(delay * 2, 0.01)
+    finally:
+        if ended is not None:
+            os.close(ended)
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8", newline="") as source:
+        return source.read()
+
+
+def _write(path: str, text: str) -> None:
+    """The file rewritten, and its cached bytecode gone: the cache tells a file by its size
+    and the second it was written, which two candidates may share."""
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write(text)
+    with contextlib.suppress(OSError, ValueError, NotImplementedError):
+        os.unlink(importlib.util.cache_from_source(path))
 
 
 # Where a traceback pytest formatted passes: `File "path", line N` (a syntax error) or

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
@@ -12,7 +12,17 @@ from rich.text import Text
 
 from ldb import cfg
 from ldb.closing import Closing
-from ldb.models import Block, DebugResult, Event, FunctionGraph, Iteration, TraceResult, Verdict
+from ldb.models import (
+    Block,
+    DebugResult,
+    Event,
+    FunctionGraph,
+    Iteration,
+    ProjectDebugResult,
+    ProjectIteration,
+    TraceResult,
+    Verdict,
+)
 from ldb.wire import PROGRAM_FILENAME
 
 _SYNTAX = Syntax("", "python", theme="ansi_dark", background_color="default")
@@ -233,26 +243,78 @@ def debug(result: DebugResult, filename: str = PROGRAM_FILENAME) -> RenderableTy
     and the repair as a coloured diff; then the outcome."""
     parts: list[RenderableType] = []
     for iteration in result.iterations:
-        parts.extend(_iteration(iteration, filename))
-    outcome = Text.assemble((result.status.upper(), _DEBUG_STYLES[result.status]))
-    rounds = len(result.iterations)
-    outcome.append(f"  after {rounds} round{'s' * (rounds != 1)}")
-    if result.message and result.status not in ("passed", "fixed"):
-        outcome.append(f"  {result.message}", style="red")
-    usage = f", {result.usage.total_tokens} tokens" if result.usage.total_tokens else ""
-    outcome.append(f"   [{result.model}{usage}, {result.seconds:.1f} s]", style="dim")
-    parts.append(outcome)
-    if result.status == "fixed" and rounds > 1:
+        shown = (_blocks_of(iteration.program), iteration.program.splitlines())
+        diff = _named(iteration.diff, filename) if iteration.diff else None
+        parts += _round(iteration, "cases", _program_lookup(shown), diff)
+    parts.append(_outcome(result, len(result.iterations)))
+    if result.status == "fixed" and len(result.iterations) > 1:
         parts.append(Text("The whole change:", style="bold"))
         parts.append(_diff(_named(result.diff, filename)))
     return Group(*parts)
 
 
-def _iteration(iteration: Iteration, filename: str) -> list[RenderableType]:
+def debug_project(
+    result: ProjectDebugResult, source: Callable[[str], str | None]
+) -> RenderableType:
+    """`debug` for a project: each round's tests, the traced test, the verdicts (each with its
+    file), the repair; then the outcome and the whole patch. `source` gives a file's text."""
+    parts: list[RenderableType] = []
+    for iteration in result.iterations:
+        parts += _round(iteration, "tests", _file_lookup(source), iteration.patch)
+    parts.append(_outcome(result, len(result.iterations)))
+    rounds = len(result.iterations)
+    if result.patch and (result.status == "fixed" and rounds > 1 or result.status == "unfixed"):
+        words = "The whole change:" if result.status == "fixed" else "The change so far:"
+        parts.append(Text(words, style="bold"))
+        parts.append(_diff(result.patch))
+    if result.applied:
+        parts.append(Text(f"Applied to {', '.join(sorted(result.files))}.", style="green"))
+    return Group(*parts)
+
+
+_Lookup = Callable[[Verdict], tuple[dict[tuple[str, int], Block], list[str]]]
+"""The blocks and source lines a verdict is shown against."""
+
+
+def _program_lookup(shown: tuple[dict[tuple[str, int], Block], list[str]]) -> _Lookup:
+    """Every verdict shown against the one program."""
+    return lambda verdict: shown
+
+
+def _file_lookup(source: Callable[[str], str | None]) -> _Lookup:
+    """Each verdict's blocks and lines from its file, each file read and split once."""
+    known: dict[str | None, tuple[dict[tuple[str, int], Block], list[str]]] = {}
+
+    def lookup(verdict: Verdict) -> tuple[dict[tuple[str, int], Block], list[str]]:
+        if verdict.file not in known:
+            text = source(verdict.file) if verdict.file is not None else None
+            graphs = cfg.program_graphs(text, verdict.file or "") if text is not None else []
+            blocks = {(g.qualname, b.id): b for g in graphs for b in g.blocks}
+            known[verdict.file] = (blocks, text.splitlines() if text else [])
+        return known[verdict.file]
+
+    return lookup
+
+
+def _outcome(result: DebugResult | ProjectDebugResult, rounds: int) -> Text:
+    """`FIXED  after 1 round   [offline, 0.3 s]`, with why when it is not fixed."""
+    outcome = Text.assemble((result.status.upper(), _DEBUG_STYLES[result.status]))
+    outcome.append(f"  after {rounds} round{'s' * (rounds != 1)}")
+    if result.message and result.status != "fixed":
+        outcome.append(f"  {result.message}", style="red" if result.status != "passed" else "")
+    usage = f", {result.usage.total_tokens} tokens" if result.usage.total_tokens else ""
+    outcome.append(f"   [{result.model}{usage}, {result.seconds:.1f} s]", style="dim")
+    return outcome
+
+
+def _round(
+    iteration: Iteration | ProjectIteration, unit: str, lookup: _Lookup, diff: str | None
+) -> list[RenderableType]:
+    """One round: its tests, the case traced and how it failed, the verdicts, the repair."""
     passed = sum(case.status == "passed" for case in iteration.cases)
     header = Text.assemble(
         (f"Round {iteration.index + 1}", "bold"),
-        f"  {passed} of {len(iteration.cases)} cases pass",
+        f"  {passed} of {len(iteration.cases)} {unit} pass",
     )
     parts: list[RenderableType] = [header]
     if iteration.message and iteration.status != "failed":
@@ -269,17 +331,15 @@ def _iteration(iteration: Iteration, filename: str) -> list[RenderableType]:
         elif case.error is None and case.expected is None:
             parts.append(Text(f"      {case.status}", style="red"))
     judged = [v for v in iteration.verdicts if v.correct is not None]
-    blocks = _blocks_of(iteration.program)
-    source = iteration.program.splitlines()
     for verdict in sorted(judged, key=lambda v: v.correct is not False):
-        parts.extend(_verdict(verdict, blocks, source))
+        parts.extend(_verdict(verdict, *lookup(verdict)))
     unknown = len(iteration.verdicts) - len(judged)
     if unknown:
         parts.append(Text(f"  ? {unknown} not judged", style="dim"))
     if iteration.edit:
         parts.append(Text.assemble(("  repair: ", "bold"), iteration.edit))
-    if iteration.diff:
-        parts.append(_diff(_named(iteration.diff, filename)))
+    if diff:
+        parts.append(_diff(diff))
     parts.append(Text(""))
     return parts
 
@@ -301,7 +361,7 @@ def _verdict(
     if lines:
         where = f"line {lines[0]}" if len(lines) == 1 else f"lines {lines[0]}-{lines[-1]}"
         where += " in "
-    where += verdict.function
+    where += verdict.function if verdict.file is None else f"{verdict.file} {verdict.function}"
     about = [f"block {verdict.block}"] if verdict.block is not None else []
     about += [f"visit {verdict.visit}"] if verdict.visit else []
     if about:

@@ -4,7 +4,7 @@ candidate repair), each read back as a `TraceResult`."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ from ldb import cfg
 from ldb.errors import InputError, SourceSyntaxError
 from ldb.literals import TracerName
 from ldb.models import TraceResult
-from ldb.project import environment, files
+from ldb.project import environment, files, targets
 from ldb.run import sandbox
 from ldb.run.tracing import (
     Backend,
@@ -91,10 +91,11 @@ class ProjectRuns:
         overrides: Files | None = None,
         every_case: bool = False,
         limits: RunLimits | None = None,
+        collect_only: bool = False,
     ) -> tuple[TraceResult, list[CaseTrace]]:
         """One run of the tests in the sandbox, traced by `backend` (or not, `off`), the tree
         seen with `overrides` in place of its files; with `every_case`, each test's own trace
-        too."""
+        too; with `collect_only`, the tests are named and not run."""
         limits = limits or self.limits
         overrides = overrides or {}
         where = Where(backend, sandbox.mode())
@@ -107,7 +108,7 @@ class ProjectRuns:
             job = {
                 "root": str(run_root),
                 "node_ids": list(node_ids),
-                "pytest_args": self.pytest_args,
+                "pytest_args": [*self.pytest_args, *(["--collect-only"] if collect_only else [])],
                 "tracer": backend,
                 "units": [] if backend == "off" else self._units(run_root, traced, overrides),
             }
@@ -189,11 +190,80 @@ class ProjectRuns:
             }
         )
 
+    def check(
+        self,
+        node_ids: Sequence[str],
+        candidates: Sequence[Files],
+        *,
+        overrides: Files | None = None,
+        limits: RunLimits | None = None,
+        failing: Collection[str] = (),
+        passing: Collection[str] = (),
+    ) -> list[frozenset[str] | None]:
+        """The tests that pass with each candidate (files in place of `overrides`' or the
+        tree's), from one run: pytest starts and collects once, and each candidate runs in a
+        child forked from that session with its changed functions swapped in. None for a
+        candidate that could not be checked so (a change to what runs on import, or a run
+        cut short): `run` it on its own.
+
+        Given the tests `failing` and `passing` now, a candidate runs the failing first and
+        stops as soon as it is sure to be refused: none of them passes, or a passing one
+        fails (its tests not run are not counted as passed)."""
+        limits = limits or self.limits
+        if not candidates:
+            return []
+        where = Where("off", sandbox.mode())
+        interpreter = (str(self.interpreter.executable), self.interpreter.prefixes)
+        # Each candidate's child has the run's time limit; the run, all of theirs and its own.
+        whole = limits.updated(timeout_s=limits.timeout_s * (len(candidates) + 1))
+        prepared, run_root = sandbox.prepare_project(
+            whole, where.sandbox, self.base, interpreter, self.env, overrides or {}
+        )
+        try:
+            job = {
+                "root": str(run_root),
+                "node_ids": list(node_ids),
+                # Only which tests pass counts: no failure formatted (for a long module, the
+                # most of a check's time).
+                "pytest_args": [*self.pytest_args, "--tb=no", "-q"],
+                "tracer": "off",
+                "units": [],
+                "candidates": [{"files": dict(files)} for files in candidates],
+                "candidate_seconds": limits.timeout_s,
+                "first": sorted(failing),
+                "keep": sorted(passing),
+            }
+            run, _ = run_job(job, prepared, whole)
+        finally:
+            prepared.close()
+        passed: list[set[str]] = [set() for _ in candidates]
+        ended: dict[int, str] = {}
+        for message in run.messages:
+            kind, index = message.get("type"), message.get("index")
+            if kind == "case" and message.get("status") == "passed" and "candidate" in message:
+                passed[int(message["candidate"])].add(str(message["node_id"]))
+            elif kind == "candidate_end" and isinstance(index, int):
+                ended[index] = str(message["status"])
+        return [
+            frozenset(passed[index]) if ended.get(index) in ("done", "timeout", "crashed") else None
+            for index in range(len(candidates))
+        ]
+
+    def refuse_unknown(self, result: TraceResult, node_ids: Sequence[str]) -> None:
+        """A run that found no test to run is bad input: when tests were named, which of them
+        do not exist, each with the names closest to it in its file."""
+        if result.status != "no_tests" or not any("::" in node for node in node_ids):
+            return
+        files_named = sorted({node.partition("::")[0] for node in node_ids})
+        listed, _ = self.run(files_named, "off", collect_only=True)
+        raise targets.not_found(node_ids, [case.test for case in listed.cases])
+
     def text(self, relative: str, overrides: Files | None = None) -> str:
         """A file of the project as the runs see it."""
         if overrides and relative in overrides:
             return overrides[relative]
-        return (self.base / relative).read_text(encoding="utf-8")
+        # Bytes decoded, not read as text: a file's own line endings are kept.
+        return (self.base / relative).read_bytes().decode("utf-8")
 
     def _units(self, run_root: Path, traced: Sequence[str], overrides: Files) -> list[list[Any]]:
         """Every function of the traced files, as the harness follows them: by the name the

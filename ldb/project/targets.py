@@ -8,6 +8,7 @@ collect, in the run.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -45,3 +46,25 @@ def parse(root: Path, given: str, test_files: tuple[str, ...]) -> Target:
     if any(not name for name in names):
         raise InputError(f"{given}: an empty part between `::`")
     return Target(file, tuple(names))
+
+
+def not_found(named: Sequence[str], collected: Sequence[str]) -> InputError:
+    """The error for tests named that pytest did not collect, each with the collected
+    names closest to it."""
+    missing = [
+        given
+        for given in named
+        if "::" in given
+        and not any(
+            node == given or node.startswith((f"{given}::", f"{given}[")) for node in collected
+        )
+    ]
+    words = []
+    for given in missing or named:
+        # Compared within the file, by the names after it: the file's part says nothing.
+        file, _, name = given.partition("::")
+        here = {node.partition("::")[2]: node for node in collected if node.startswith(file)}
+        close = [here[n] for n in difflib.get_close_matches(name, list(here), n=3, cutoff=0.75)]
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        words.append(f"{given}{hint}")
+    return InputError(f"no such test: {'; '.join(words)}")

@@ -44,4 +44,6 @@ def trace_project(
         trace_tests=trace_tests,
     )
     node_ids = [targets.parse(runs.base, given, runs.found.tests).node_id for given in tests]
-    return runs.trace(node_ids, runs.backend(tracer), case)
+    result = runs.trace(node_ids, runs.backend(tracer), case)
+    runs.refuse_unknown(result, node_ids)
+    return result

@@ -17,7 +17,7 @@ SYSTEM = "You are an expert programming assistant."
 _MAX_PARTS: dict[Level, int] = {"block": 10, "line": 30, "function": 1}
 """How many labelled parts a prompt shows at most, per level (as LDB)."""
 
-_VERDICT_REQUEST = """\
+VERDICT_REQUEST = """\
 Here is the execution trace of that test, cut into parts, each with the variable values \
 after it ran. For EACH part, say whether it is correct for the task, and if not, what is \
 wrong. Answer with one JSON object per line, with keys `block` (the part's label), `correct` \
@@ -43,6 +43,8 @@ class Label:
     block: int | None
     visit: int | None
     line: int | None = None
+    file: str | None = None
+    """The function's file, in a project (its path from the root)."""
 
 
 @dataclass(frozen=True)
@@ -116,19 +118,25 @@ def verdict_request(
         header += failure(case) + "\n"
     parts = _parts(result.events, graphs, level, program)
     chosen = _choose(parts, min(_MAX_PARTS[level], len(parts)), budget_tokens)
-    shown_lines: list[str] = []
+    labels, shown = labelled(parts, chosen)
+    content = f"{header}{VERDICT_REQUEST}\n\n{shown}\n"
+    return TracePrompt({"role": "user", "content": content}, labels, shown)
+
+
+def labelled(parts: Sequence[tuple[Label, str]], chosen: Sequence[int]) -> tuple[list[Label], str]:
+    """The parts chosen, each under its `[BLOCK-i]` label (`...` where parts were left out),
+    and the labels in order."""
+    lines: list[str] = []
     labels: list[Label] = []
     previous = -1
     for index in chosen:
         if index != previous + 1:
-            shown_lines.append("...")
+            lines.append("...")
         label, text = parts[index]
-        shown_lines.append(f"[BLOCK-{len(labels)}]\n{text}")
+        lines.append(f"[BLOCK-{len(labels)}]\n{text}")
         labels.append(label)
         previous = index
-    shown = "\n".join(shown_lines)
-    content = f"{header}{_VERDICT_REQUEST}\n\n{shown}\n"
-    return TracePrompt({"role": "user", "content": content}, labels, shown)
+    return labels, "\n".join(lines)
 
 
 def estimate_tokens(text: str) -> int:
@@ -175,30 +183,29 @@ def _parts(
         if event.block is None or graph is None:
             continue
         block = graph.block(event.block)
-        state = _state(event)
+        state = state_after(event)
         if level == "block":
             label = Label(event.function, event.block, event.visit)
-            parts.append((label, f"{_code(block.source)}\n{state}"))
+            parts.append((label, f"{indented(block.source)}\n{state}"))
         elif level == "line":
             lines = block.source.splitlines() or [""]
             for number, text in zip(block.lines, lines, strict=False):
                 label = Label(event.function, event.block, event.visit, number)
-                parts.append((label, f"{_code(text)}\n{state}"))
+                parts.append((label, f"{indented(text)}\n{state}"))
     if level == "function":
         for frame_events in calls.values():
             first = frame_events[0]
             graph = by_name.get(first.function)
             if graph is None:
                 continue
-            source = _written(graph, program) or "\n".join(b.source for b in graph.blocks)
-            text = (
-                f"# call with {_values(first.state)}\n{_code(source)}\n{_state(frame_events[-1])}"
-            )
+            source = written(graph, program) or "\n".join(b.source for b in graph.blocks)
+            after = state_after(frame_events[-1])
+            text = f"# call with {values(first.state)}\n{indented(source)}\n{after}"
             parts.append((Label(first.function, None, None), text))
     return parts
 
 
-def _written(graph: FunctionGraph, program: str | None) -> str | None:
+def written(graph: FunctionGraph, program: str | None) -> str | None:
     """The function's text as the program has it, indentation and all."""
     ends = [b.end_line for b in graph.blocks if b.end_line is not None]
     if program is None or not ends:
@@ -228,12 +235,14 @@ def _choose(parts: Sequence[tuple[Label, str]], most: int, budget_tokens: int) -
     return sorted(chosen)
 
 
-def _code(source: str) -> str:
+def indented(source: str) -> str:
+    """Code as a part shows it, indented under its label."""
     return textwrap.indent(source.rstrip(), "    ")
 
 
-def _state(event: Event) -> str:
-    words = f"    # state: {_values(event.state)}"
+def state_after(event: Event) -> str:
+    """The variables after a block ran, and what it returned or raised, as comments."""
+    words = f"    # state: {values(event.state)}"
     if event.return_value is not None:
         words += f"\n    # returns {event.return_value}"
     if event.exception is not None:
@@ -241,5 +250,6 @@ def _state(event: Event) -> str:
     return words
 
 
-def _values(state: dict[str, str]) -> str:
+def values(state: dict[str, str]) -> str:
+    """Variables as `name = value; …`."""
     return "; ".join(f"{name} = {value}" for name, value in state.items()) or "(nothing)"

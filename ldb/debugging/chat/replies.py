@@ -1,14 +1,16 @@
-"""Reading a model's reply: its verdicts on the labelled parts of the trace, and its program."""
+"""Reading a model's reply: its verdicts on the labelled parts of the trace, and its program (or,
+in a project, the files its functions change)."""
 
 from __future__ import annotations
 
 import ast
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ldb import asts
+from ldb.debugging.chat import splice
 from ldb.debugging.chat.prompt import Label
 from ldb.errors import UnusableReply
 from ldb.models import Verdict
@@ -21,6 +23,10 @@ _WRONG = re.compile(
 _LITERAL_TRIES = 20
 """Closing brackets tried per opening one: bounds the work on a long reply of prose."""
 _RIGHT = re.compile(r"\b(correct|correctly|fine|right|as expected|true)\b", re.IGNORECASE)
+_FILE_LINE = re.compile(r"\s*#\s*file\s*:\s*(?P<path>\S.*)", re.IGNORECASE)
+_PATH = re.compile(r"[\w.\\/-]+\.py\b")
+_PATH_COMMENT = re.compile(r"\s*#\s*(?P<path>[\w.\\/-]+\.py)\s*")
+_MARKUP = "`*'\" \t"
 
 
 def parse_verdicts(reply: str, labels: Sequence[Label]) -> list[Verdict]:
@@ -36,6 +42,7 @@ def parse_verdicts(reply: str, labels: Sequence[Label]) -> list[Verdict]:
         correct, explanation = found.get(index, (None, "not judged"))
         verdicts.append(
             Verdict(
+                file=label.file,
                 function=label.function,
                 block=label.block,
                 visit=label.visit,
@@ -65,6 +72,80 @@ def parse_program(reply: str, entry_point: str | None, previous: str) -> str:
             )
         return _with_imports(text.strip("\n") + "\n", tree, previous)
     raise UnusableReply("the reply holds no Python program that parses", raw=reply)
+
+
+def parse_project_repair(
+    reply: str, files: Mapping[str, str], editable: frozenset[str]
+) -> dict[str, str]:
+    """The new text of each file a reply changes. Its code comes in ```python blocks, each
+    headed by the file it is for: a first line `# file: PATH` (or `# PATH`), or a line
+    `PATH:` before the block. `files` are the texts of the files a reply may name (by their
+    path from the project's root), `editable` those it may change; the definitions of each
+    block are put in place of the file's own (see `splice`). A block for another file, code
+    that cannot be put in place, or a reply that changes nothing is an UnusableReply."""
+    blocks = _file_blocks(reply)
+    if not blocks:
+        raise UnusableReply(
+            "the reply holds no ```python block whose first line is `# file: PATH`", raw=reply
+        )
+    texts: dict[str, str] = {}
+    for named, code in blocks:
+        path = _known(named, files, editable, reply)
+        try:
+            texts[path] = splice.put(texts.get(path, files[path]), code, path)
+        except splice.SpliceError as error:
+            raise UnusableReply(str(error), raw=reply) from error
+    changed = {path: text for path, text in texts.items() if text != files[path]}
+    if not changed:
+        raise UnusableReply("the code in the reply is the project's as it is already", raw=reply)
+    return changed
+
+
+def _file_blocks(reply: str) -> list[tuple[str, str]]:
+    """Each Python block of the reply that names its file, as (the name, its code)."""
+    found = []
+    for fence in _FENCE.finditer(reply):
+        language, body = fence.group(1), fence.group(2)
+        if language not in ("python", "py", ""):
+            continue
+        lines = body.split("\n")
+        first = next((i for i, line in enumerate(lines) if line.strip()), None)
+        if first is None:
+            continue
+        named = _FILE_LINE.fullmatch(lines[first]) or _PATH_COMMENT.fullmatch(lines[first])
+        if named is not None:
+            found.append((named["path"], "\n".join(lines[first + 1 :])))
+        elif (path := _path_before(reply[: fence.start()])) is not None:
+            found.append((path, body))
+    return found
+
+
+def _path_before(text: str) -> str | None:
+    """The file a line such as `In **shop/cart.py**:` right before a block names."""
+    lines = text.rstrip().splitlines()
+    line = lines[-1].strip(_MARKUP) if lines else ""
+    paths = _PATH.findall(line)
+    return paths[-1] if line.endswith(":") and paths else None
+
+
+def _known(named: str, files: Mapping[str, str], editable: frozenset[str], reply: str) -> str:
+    """The file a block names, as the project names it: by its path from the root, or by the
+    end of it when only one file's path ends so."""
+    path = named.strip().strip(_MARKUP).replace("\\", "/").removeprefix("./")
+    if path not in files and path.split():
+        path = path.split()[0].strip(_MARKUP)  # `# file: shop/cart.py (lines 4-8)`
+    if path not in files:
+        ends = [known for known in files if known.endswith(f"/{path}")]
+        path = ends[0] if len(ends) == 1 else path
+    if path not in editable:
+        if path in files:
+            why = f"the reply changes {path}, which a repair may not change"
+            raise UnusableReply(f"{why}: change the project's own code instead", raw=reply)
+        why = f"the reply changes {path}, which is not a file of the project"
+        raise UnusableReply(f"{why} (name each file by its path from the root)", raw=reply)
+    if path not in files:
+        raise UnusableReply(f"the reply changes {path}, which the repair cannot read", raw=reply)
+    return path
 
 
 def _from_json(reply: str, count: int) -> dict[int, tuple[bool | None, str]]:

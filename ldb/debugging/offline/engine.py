@@ -7,30 +7,21 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ldb.debugging.offline import project
 from ldb.debugging.offline.examples import examples
-from ldb.debugging.offline.localise import Localisation, localise, verdicts
+from ldb.debugging.offline.judging import at_level, blame
+from ldb.debugging.offline.localise import localise, value_types, verdicts
 from ldb.debugging.offline.repair import search
 from ldb.debugging.offline.self_tests import Stripped, strip_self_tests
-from ldb.debugging.strategy import Round, Step, Strategy
+from ldb.debugging.strategy import Judge, ProjectRound, ProjectStep, Round, Step
 from ldb.literals import Level
 from ldb.llm.base import Usage
-from ldb.models import FunctionGraph, Verdict
-from ldb.run.tracing import CaseTrace, trace_cases
-
-_TYPE_OF_REPR = (
-    (re.compile(r"-?\d+"), "int"),
-    (re.compile(r"-?\d+\.\d*(e[-+]?\d+)?|-?inf|nan"), "float"),
-    (re.compile(r"""(?s)['"].*['"]"""), "str"),
-    (re.compile(r"(?s)\[.*\]"), "list"),
-    (re.compile(r"(?s)\{.*\}"), "dict"),
-    (re.compile(r"(?s)\(.*\)"), "tuple"),
-    (re.compile(r"True|False"), "bool"),
-    (re.compile(r"None"), "None"),
-)
+from ldb.models import Verdict
+from ldb.run.tracing import trace_cases
 
 
 @dataclass
-class OfflineEngine(Strategy):
+class OfflineEngine(Judge):
     """Judges blocks without a model and repairs by testing small edits in the sandbox."""
 
     level: Level = "block"
@@ -38,8 +29,13 @@ class OfflineEngine(Strategy):
     """Time for one repair search."""
     suspects: int = 6
     """How many of the most suspicious blocks the search edits."""
+    project_budget_s: float = 90.0
+    """Time for one repair search of a project, whose every candidate is a pytest run."""
 
     name = "offline"
+
+    def step_project(self, state: ProjectRound) -> ProjectStep:
+        return project.step(state, self.level, self.project_budget_s, self.suspects)
 
     def step(self, state: Round) -> Step:
         if state.result.status == "program_error":
@@ -53,7 +49,7 @@ class OfflineEngine(Strategy):
         graphs = state.graphs
         localisation = localise(graphs, traces, state.result.traced_case)
         blocks = verdicts(localisation)
-        judged = _at_level(blocks, self.level, graphs, localisation)
+        judged = at_level(blocks, self.level, graphs, localisation)
         if not localisation.suspects:
             return Step(judged, None, message="no block of the program ran in a failing case")
         passing = frozenset(i for i, t in enumerate(traces) if t.case.status == "passed")
@@ -69,7 +65,7 @@ class OfflineEngine(Strategy):
             passing=passing,
             total=len(traces),
             budget_s=self.budget_s,
-            values=_types(traces),
+            values=value_types(traces),
             limits=state.limits.updated(timeout_s=timeout, case_cpu_s=case_cpu),
         )
         if repair.best is None:
@@ -83,8 +79,8 @@ class OfflineEngine(Strategy):
         words += f", {repair.tried} edits tried)"
         change = edit.description.partition(": ")[2]
         proof = f"changing {change} here makes {passed} of {len(traces)} cases pass"
-        blamed = _blame(blocks, graphs, edit.line, proof, repair.complete)
-        judged = _at_level(blamed, self.level, graphs, localisation)
+        blamed = blame(blocks, graphs, edit.line, proof, repair.complete)
+        judged = at_level(blamed, self.level, graphs, localisation)
         return Step(judged, edit.program, edit=words, usage=Usage())
 
 
@@ -99,38 +95,6 @@ def _without_self_tests(stripped: Stripped, state: Round) -> Step:
     ]
     edit = f"lines {spans}: the program's own module-level checks removed"
     return Step(blamed, stripped.program, edit=edit)
-
-
-def _blame(
-    judged: list[Verdict],
-    graphs: Sequence[FunctionGraph],
-    line: int,
-    proof: str,
-    complete: bool,
-) -> list[Verdict]:
-    """The block the repair edited is incorrect, whatever its score: the passing edit is the
-    strongest evidence there is. When the edit passes every case, the other blocks blamed
-    are no longer: they are left not judged, first the edited block."""
-    edited = {
-        (graph.qualname, block.id)
-        for graph in graphs
-        if graph.qualname != "<module>"
-        for block in graph.blocks
-        if block.start_line is not None
-        and block.end_line is not None
-        and block.start_line <= line <= block.end_line
-    }
-    blamed: list[Verdict] = []
-    others: list[Verdict] = []
-    for verdict in judged:
-        if (verdict.function, verdict.block) in edited:
-            explanation = f"{verdict.explanation}; {proof}"
-            blamed.append(verdict.model_copy(update={"correct": False, "explanation": explanation}))
-        elif complete and verdict.correct is False:
-            others.append(verdict.model_copy(update={"correct": None}))
-        else:
-            others.append(verdict)
-    return blamed + others
 
 
 def _with_examples(
@@ -156,43 +120,3 @@ def _asserts(cases: list[str]) -> list[str]:
 
 def _normal(case: str) -> str:
     return re.sub(r"\s+", "", case)
-
-
-def _types(traces: Sequence[CaseTrace]) -> dict[str, str]:
-    """The type of each variable's values in the runs, told from their reprs; None does not
-    count, being the placeholder of a variable that later holds the real type."""
-    found: dict[str, str] = {}
-    for trace in traces:
-        for event in trace.events:
-            for name, text in event.state.items():
-                if name not in found:
-                    kind = next((k for p, k in _TYPE_OF_REPR if p.fullmatch(text)), None)
-                    if kind is not None and kind != "None":
-                        found[name] = kind
-    return found
-
-
-def _at_level(
-    judged: list[Verdict],
-    level: Level,
-    graphs: Sequence[FunctionGraph],
-    localisation: Localisation,
-) -> list[Verdict]:
-    """Block verdicts restated per line (each line takes its block's) or per function (the
-    worst of its blocks)."""
-    if level == "block":
-        return judged
-    if level == "line":
-        by_block = {(g.qualname, b.id): b for g in graphs for b in g.blocks}
-        return [
-            verdict.model_copy(update={"line": line})
-            for verdict in judged
-            if verdict.block is not None
-            for line in by_block[(verdict.function, verdict.block)].lines
-        ]
-    worst: dict[str, Verdict] = {}
-    for verdict in judged:
-        kept = worst.get(verdict.function)
-        if kept is None or (verdict.suspiciousness or 0) > (kept.suspiciousness or 0):
-            worst[verdict.function] = verdict.model_copy(update={"block": None, "visit": None})
-    return list(worst.values())

@@ -17,6 +17,16 @@ BlockKey = tuple[str, int]
 """A block of the program: its function's qualname and its id in that function's CFG."""
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+_TYPE_OF_REPR = (
+    (re.compile(r"-?\d+"), "int"),
+    (re.compile(r"-?\d+\.\d*(e[-+]?\d+)?|-?inf|nan"), "float"),
+    (re.compile(r"""(?s)['"].*['"]"""), "str"),
+    (re.compile(r"(?s)\[.*\]"), "list"),
+    (re.compile(r"(?s)\{.*\}"), "dict"),
+    (re.compile(r"(?s)\(.*\)"), "tuple"),
+    (re.compile(r"True|False"), "bool"),
+    (re.compile(r"None"), "None"),
+)
 _PASSED = ("passed",)
 _FAILED = ("failed", "error", "timeout")
 
@@ -262,3 +272,17 @@ def _number(text: str) -> float | None:
 
 def _show(value: float) -> str:
     return str(int(value)) if value.is_integer() else f"{value:g}"
+
+
+def value_types(traces: Sequence[CaseTrace]) -> dict[str, str]:
+    """The type of each variable's values in the runs, told from their reprs; None does not
+    count, being the placeholder of a variable that later holds the real type."""
+    found: dict[str, str] = {}
+    for trace in traces:
+        for event in trace.events:
+            for name, text in event.state.items():
+                if name not in found:
+                    kind = next((k for p, k in _TYPE_OF_REPR if p.fullmatch(text)), None)
+                    if kind is not None and kind != "None":
+                        found[name] = kind
+    return found

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ldb import cfg
-from ldb.models import DebugResult, FunctionGraph, TraceResult, Verdict
+from ldb.models import DebugResult, FunctionGraph, ProjectDebugResult, TraceResult, Verdict
 from ldb.present.layout import layout
+from ldb.present.viewer import patches
 from ldb.run.tracing import trace
 from ldb.settings import RunLimits
 
@@ -61,30 +63,171 @@ def trace_views(program: str, result: TraceResult) -> list[dict[str, Any]]:
 def project_views(root: Path, result: TraceResult) -> list[dict[str, Any]]:
     """A project's trace as the page shows a program's: each function named with its file
     (`shop/cart.py::total`), and the graphs of the functions the traced test ran."""
+    return [_project_view("Trace", _Tree(root).text, result)]
 
-    def named(file: str | None, function: str) -> str:
-        return function if file is None else f"{file}::{function}"
 
-    ran = {(e.file, e.function) for e in result.events} | {
-        (v.file, v.function) for v in result.visits
+def project_debug_views(root: Path, result: ProjectDebugResult) -> list[dict[str, Any]]:
+    """A view per round of debugging a project (its traced test, its verdicts, its patch),
+    then the final files' with the whole patch; functions named with their files as in
+    `project_views`. A round's graphs are drawn from the files as that round tested them:
+    the tree's under `root` with the earlier rounds' patches applied. A tree that holds the
+    final files (`--apply`) has the originals got back by undoing the whole patch; a text
+    that cannot be rebuilt is drawn as the tree holds it, and the view says so (`notes`)."""
+    tree = _Tree(root)
+    views = []
+    for iteration, texts in zip(result.iterations, _round_texts(tree, result), strict=True):
+        shown = _project_view(
+            f"Round {iteration.index + 1}",
+            texts.text,
+            iteration.trace,
+            iteration.verdicts,
+            iteration.patch,
+            iteration.edit,
+        )
+        shown["notes"] = [
+            f"{path}: this round's text could not be rebuilt from the patches; drawn as the "
+            "tree holds it"
+            for path in texts.unsure
+        ]
+        views.append(shown)
+    # The final view shows the functions any round ran or judged, in the final files.
+    ran = {key for iteration in result.iterations for key in _ran(iteration.trace)}
+    judged = {
+        (verdict.file, verdict.function)
+        for iteration in result.iterations
+        for verdict in iteration.verdicts
     }
-    graphs = [
-        graph.model_copy(update={"qualname": named(file, graph.qualname)})
-        for file in sorted({file for file, _ in ran if file is not None})
-        for graph in cfg.program_graphs((root / file).read_text(encoding="utf-8"), file)
-        if (file, graph.qualname) in ran
-    ]
-    renamed = result.model_copy(
-        update={
-            "events": [
-                e.model_copy(update={"function": named(e.file, e.function)}) for e in result.events
-            ],
-            "visits": [
-                v.model_copy(update={"function": named(v.file, v.function)}) for v in result.visits
-            ],
-        }
+    final = _project_view(
+        f"Final ({result.status})",
+        _Texts(tree, result.files).text,
+        None,
+        diff=result.patch or None,
+        functions=ran | judged,
     )
-    return [view("Trace", "", renamed, graphs=graphs)]
+    views.append(final)
+    return views
+
+
+class _Tree:
+    """The texts of a project's files as its tree holds them, each read once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._texts: dict[str, str | None] = {}
+
+    def text(self, relative: str) -> str | None:
+        """The file's exact text (its line endings kept, as a repair's patch has them); None
+        when it cannot be read as UTF-8."""
+        if relative not in self._texts:
+            try:
+                self._texts[relative] = (self.root / relative).read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                self._texts[relative] = None
+        return self._texts[relative]
+
+
+@dataclass(frozen=True)
+class _Texts:
+    """The files' texts as one round tested them: the tree's but for those it `overrides`
+    (a relative path → its text); `unsure`: files whose text could not be rebuilt."""
+
+    tree: _Tree
+    overrides: Mapping[str, str]
+    unsure: Sequence[str] = ()
+
+    def text(self, relative: str) -> str | None:
+        if relative in self.overrides:
+            return self.overrides[relative]
+        return self.tree.text(relative)
+
+
+def _round_texts(tree: _Tree, result: ProjectDebugResult) -> list[_Texts]:
+    """The texts each round tested, rebuilt from the tree and the rounds' patches."""
+    current: dict[str, str] = {}
+    unsure: set[str] = set()
+    kept = [path for path, text in result.files.items() if tree.text(path) == text]
+    if kept:
+        # Applied: the tree holds the final texts; undoing the whole patch gives the first.
+        undone = patches.apply(
+            {path: result.files[path] for path in kept}, result.patch, reverse=True
+        )
+        for path in kept:
+            original = undone.get(path)
+            if original is None:
+                unsure.add(path)
+            else:
+                current[path] = original
+    rounds = []
+    for iteration in result.iterations:
+        rounds.append(_Texts(tree, dict(current), sorted(unsure)))
+        if not iteration.patch:
+            continue
+        before = {}
+        for path in patches.files(iteration.patch):
+            text = current.get(path, tree.text(path))
+            if text is not None:
+                before[path] = text
+        for path, after in patches.apply(before, iteration.patch).items():
+            if after is None:
+                unsure.add(path)
+                current.pop(path, None)
+            else:
+                current[path] = after
+    return rounds
+
+
+def _named(file: str | None, function: str) -> str:
+    return function if file is None else f"{file}::{function}"
+
+
+def _ran(trace: TraceResult | None) -> set[tuple[str | None, str]]:
+    if trace is None:
+        return set()
+    return {(e.file, e.function) for e in trace.events} | {
+        (v.file, v.function) for v in trace.visits
+    }
+
+
+def _project_view(
+    title: str,
+    text_of: Callable[[str], str | None],
+    trace: TraceResult | None,
+    verdicts: Sequence[Verdict] = (),
+    diff: str | None = None,
+    edit: str | None = None,
+    functions: Set[tuple[str | None, str]] | None = None,
+) -> dict[str, Any]:
+    """The view of a project's run: the graphs of `functions` (else those the trace ran or
+    the verdicts judge) from the files' texts `text_of` gives, every function named with
+    its file in the graphs, the trace and the verdicts alike."""
+    if functions is None:
+        functions = _ran(trace) | {(v.file, v.function) for v in verdicts}
+    graphs: list[FunctionGraph] = []
+    for file in sorted({file for file, _ in functions if file is not None}):
+        text = text_of(file)
+        if text is None:
+            continue
+        graphs.extend(
+            graph.model_copy(update={"qualname": _named(file, graph.qualname)})
+            for graph in cfg.program_graphs(text, file)
+            if (file, graph.qualname) in functions
+        )
+    renamed = None
+    if trace is not None:
+        renamed = trace.model_copy(
+            update={
+                "events": [
+                    e.model_copy(update={"function": _named(e.file, e.function)})
+                    for e in trace.events
+                ],
+                "visits": [
+                    v.model_copy(update={"function": _named(v.file, v.function)})
+                    for v in trace.visits
+                ],
+            }
+        )
+    named = [v.model_copy(update={"function": _named(v.file, v.function)}) for v in verdicts]
+    return view(title, "", renamed, named, diff, edit, graphs=graphs)
 
 
 def debug_views(
@@ -119,13 +262,33 @@ def debug_views(
     return views
 
 
-def summary(title: str, result: TraceResult | DebugResult) -> dict[str, Any]:
-    """The page's heading: a title, and the outcome in a line."""
+def summary(title: str, result: TraceResult | DebugResult | ProjectDebugResult) -> dict[str, Any]:
+    """The page's heading: a title, and the outcome in a line; for a project, also the
+    targets, the tests run and the whole patch."""
     if isinstance(result, TraceResult):
         return {"title": title, "line": f"{result.status} ({result.tracer})"}
     rounds = len(result.iterations)
     line = f"{result.status} after {rounds} round{'s' * (rounds != 1)} ({result.model})"
-    return {"title": title, "line": line}
+    if isinstance(result, DebugResult):
+        return {"title": title, "line": line}
+    named = ", ".join(result.targets[:3]) + (
+        f" and {len(result.targets) - 3} more" if len(result.targets) > 3 else ""
+    )
+    line += (
+        f" in {result.seconds:.1f} s · targets: {named or 'none'} · {len(result.tests)} tests run"
+    )
+    if result.applied:
+        line += " · patch applied"
+    return {
+        "title": title,
+        "line": line,
+        "status": result.status,
+        "model": result.model,
+        "seconds": result.seconds,
+        "targets": result.targets,
+        "tests": result.tests,
+        "patch": result.patch,
+    }
 
 
 def page(views: list[dict[str, Any]], summary: dict[str, Any]) -> str:

@@ -137,19 +137,46 @@
     }
   }
 
+  // The file of one part of a patch, from its `diff --git a/P b/P` line (P on both sides as
+  // ldb writes it, so a path holding " b/" is still told apart).
+  function patchedFile(line) {
+    const rest = line.slice("diff --git a/".length);
+    const path = rest.slice(0, (rest.length - 3) / 2);
+    return rest === path + " b/" + path ? path : rest.slice(rest.lastIndexOf(" b/") + 3);
+  }
+
   function showRepair(view) {
     const box = document.getElementById("repair");
     box.replaceChildren();
     if (!view.diff) return;
     box.appendChild(el("h2", {}, "Repair"));
     if (view.edit) box.appendChild(el("p", {}, view.edit));
-    const pre = el("pre", { class: "diff" });
-    for (const line of view.diff.split("\n")) {
-      const kind = line.startsWith("+") && !line.startsWith("+++") ? "add"
-        : line.startsWith("-") && !line.startsWith("---") ? "del" : "";
-      pre.appendChild(el("span", { class: kind }, line + "\n"));
+    // A project's patch holds a part per file, each opened by `diff --git a/F b/F`: each is
+    // shown under its file's name, its own headers left out.
+    const parts = [];
+    for (const line of view.diff.replace(/\n$/, "").split("\n")) {
+      if (line.startsWith("diff --git a/")) parts.push({ file: patchedFile(line), lines: [] });
+      else if (!parts.length) parts.push({ file: null, lines: [line] });
+      else parts[parts.length - 1].lines.push(line);
     }
-    box.appendChild(pre);
+    for (const part of parts) {
+      if (part.file !== null) {
+        box.appendChild(el("h3", { class: "diff-file", "data-file": part.file }, part.file));
+      }
+      const pre = el("pre", { class: "diff" });
+      // Before a part's first hunk: its headers; after it, a line's first character is its
+      // kind (a removed line may well start with "---").
+      let inHunks = false;
+      for (const line of part.lines) {
+        if (line.startsWith("@@")) inHunks = true;
+        if (!inHunks && part.file !== null) continue;
+        const kind = !inHunks ? "meta" : line.startsWith("@@") ? "hunk"
+          : line.startsWith("+") ? "add" : line.startsWith("-") ? "del"
+          : line.startsWith("\\") ? "meta" : "";
+        pre.appendChild(el("span", { class: kind }, line + "\n"));
+      }
+      box.appendChild(pre);
+    }
   }
 
   function stateAt(index) {
@@ -157,7 +184,12 @@
     const previous = index > 0 ? page.events[index - 1] : null;
     const body = document.querySelector("#state tbody");
     body.replaceChildren();
-    if (!event) return;
+    if (!event) {
+      // A view without a trace (a project's final files) keeps nothing of the one before.
+      document.getElementById("stack").replaceChildren();
+      document.getElementById("position").textContent = "no trace";
+      return;
+    }
     for (const [name, value] of Object.entries(event.state)) {
       const changed = !previous || previous.frame !== event.frame || previous.state[name] !== value;
       const row = el("tr", { class: changed ? "changed" : "" });
@@ -198,7 +230,10 @@
   }
 
   function go(index) {
-    if (!page.events.length) return;
+    if (!page.events.length) {
+      stateAt(0);
+      return;
+    }
     page.step = Math.max(0, Math.min(page.events.length - 1, index));
     document.getElementById("step").value = page.step;
     stateAt(page.step);
@@ -213,6 +248,9 @@
     const graphs = document.getElementById("graphs");
     graphs.replaceChildren(...view.graphs.map((g) => drawGraph(view, g, counts)));
     showCase(view.trace);
+    for (const note of view.notes || []) {
+      document.getElementById("case").appendChild(el("div", { class: "note" }, "note: " + note));
+    }
     showRepair(view);
     document.getElementById("verdict").replaceChildren();
     const slider = document.getElementById("step");
@@ -230,7 +268,7 @@
       button.addEventListener("click", () => showView(i));
       return button;
     }));
-    showView(0);
+    if (data.views.length) showView(0);
   }
 
   document.getElementById("prev").addEventListener("click", () => go(page.step - 1));
