@@ -40,7 +40,7 @@ EXIT_INTERNAL = 3
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_joined_values(sys.argv[1:] if argv is None else list(argv)))
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="ldb: %(levelname)s: %(message)s",
@@ -57,6 +57,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ldb: internal error: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_INTERNAL
     return result
+
+
+_TAKE_DASHES = ("--pytest-args",)
+"""Options whose value is itself options (`--pytest-args -x`), which argparse would take for
+options of ldb's own."""
+
+
+def _joined_values(argv: list[str]) -> list[str]:
+    """`--pytest-args -x` as `--pytest-args=-x`, so that its value may start with a dash."""
+    joined: list[str] = []
+    taking = False
+    for argument in argv:
+        if taking:
+            joined[-1] = f"{joined[-1]}={argument}"
+            taking = False
+            continue
+        joined.append(argument)
+        taking = argument in _TAKE_DASHES
+    return joined
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -530,7 +549,9 @@ def _trace_project(args: argparse.Namespace) -> int:
         limits=_limits(args),
         trace_tests=args.trace_tests,
     )
-    if result.status == "no_tests":
+    if result.status in ("no_tests", "collection_error"):
+        # Nothing was traced: the tests as named cannot run (the code under test failing on
+        # import is a program error, traced and shown).
         raise InputError(result.message or "no test to run")
     if args.html is not None:
         from ldb.present import viewer
@@ -553,6 +574,10 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
     --project, where tests are node ids)."""
     if args.test is not None or args.test_file is not None:
         raise InputError("with --project, name the tests as pytest node ids, not --test")
+    if args.entry_point is not None:
+        raise InputError(
+            "--entry-point is for a single program: a project's tests name what they call"
+        )
     environment = {}
     for pair in args.env:
         name, equals, value = pair.partition("=")

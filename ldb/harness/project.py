@@ -98,6 +98,7 @@ def _plugin(
     """The pytest plugin that traces each test's call and reports each test as a case."""
     around: Callable[[Callable[..., Iterator[None]]], Callable[..., Iterator[None]]]
     around = pytest.hookimpl(hookwrapper=True)
+    first: Callable[[Callable[..., None]], Callable[..., None]] = pytest.hookimpl(tryfirst=True)
 
     class Plugin:
         def __init__(self) -> None:
@@ -107,6 +108,15 @@ def _plugin(
             self.candidate: int | None = None
             self.outcome: dict[str, Any] = {}
             self.started = 0.0
+
+        @first
+        def pytest_configure(self, config: Any) -> None:
+            # Before pytest-xdist starts its workers (its own configure comes last): tests run
+            # in them would never meet the tracer.
+            if config.pluginmanager.hasplugin("xdist") and config.option.dist != "no":
+                config.option.dist, config.option.numprocesses = "no", None
+                note = "pytest-xdist's workers were not started: the tests ran in one process"
+                channel.put({"type": "note", "message": note})
 
         def pytest_collection_finish(self, session: Any) -> None:
             # Sent at once: a run stopped by its time limit still tells which test was running.

@@ -128,7 +128,7 @@ class ProjectRuns:
             (m["node_ids"] for m in run.messages if m.get("type") == "collected"), None
         )
         if run.finished and not ran and not collected and not _errors(run.messages):
-            return failed_to_start("no_tests", "pytest collected no test to run", where), []
+            return failed_to_start("no_tests", _why_none(run.stderr), where), []
         node_order = [str(m["node_id"]) for m in ran] if collected is None else collected
         result, traces = result_of(
             run, node_order, limits, where, memory_exceeded, case, every_case
@@ -298,6 +298,17 @@ def _chosen(tested: TraceResult, case: int | None) -> int | None:
         return case
     failing = [i for i in ran if tested.cases[i].status != "passed"]
     return failing[0] if failing else ran[0] if ran else None
+
+
+def _why_none(stderr: str) -> str:
+    """Why pytest ran no test, in its own words when it refused its arguments or a name
+    (`error: unrecognized arguments: --bogus`, `not found: tests/test_x.py::nope`)."""
+    for line in stderr.splitlines():
+        if "error: " in line:
+            return f"pytest: {line.partition('error: ')[2]}"
+        if line.startswith("ERROR: ") and not line.startswith("ERROR: usage:"):
+            return f"pytest: {line.removeprefix('ERROR: ')}"
+    return "pytest collected no test to run"
 
 
 def _errors(messages: list[dict[str, Any]]) -> bool:

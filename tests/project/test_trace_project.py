@@ -199,3 +199,13 @@ def test_a_test_that_fails_only_after_another_is_traced_as_it_failed(shop: Path)
     assert result.notes == [
         "tests/test_order.py::test_b_expects_the_default is passed alone: traced among the rest"
     ]
+
+
+def test_a_project_that_runs_its_tests_in_xdist_workers_is_traced_in_one_process(
+    shop: Path,
+) -> None:
+    (shop / "pytest.ini").write_text("[pytest]\naddopts = -p xdist -n 2\n")
+    result = trace_project(shop, ["tests/test_cart.py"])
+    assert result.status == "failed"
+    assert result.notes == ["pytest-xdist's workers were not started: the tests ran in one process"]
+    assert {event.file for event in result.events} == {"shop/cart.py", "shop/pricing.py"}

@@ -58,8 +58,11 @@ def test_the_directory_defaults_to_here_and_json_is_the_trace_schema(shop: Path)
         (["tests/test_crt.py"], "no such test file under"),
         (["tests/test_cart.py", "--env", "NOEQUALS"], "--env 'NOEQUALS': KEY=VALUE"),
         (["--test", "assert True"], "name the tests as pytest node ids"),
+        (["--entry-point", "total"], "--entry-point is for a single program"),
+        (["tests/test_cart.py::test_hal"], "did you mean tests/test_cart.py::test_half?"),
+        (["--pytest-args", "--bogus -x"], "pytest: unrecognized arguments: --bogus"),
     ],
-    ids=["no-such-test", "bad-env", "test-text"],
+    ids=["no-such-test", "bad-env", "test-text", "entry-point", "no-such-node", "pytest-args"],
 )
 def test_bad_input_exits_2_and_says_why(shop: Path, arguments: list[str], words: str) -> None:
     code, _, err = _trace("--project", str(shop), *arguments)
@@ -67,8 +70,8 @@ def test_bad_input_exits_2_and_says_why(shop: Path, arguments: list[str], words:
     assert err.startswith("ldb: ") and words in err
 
 
-def test_a_test_the_project_cannot_collect_exits_1_naming_it(shop: Path) -> None:
+def test_a_test_the_project_cannot_collect_exits_2_naming_it(shop: Path) -> None:
     (shop / "tests" / "test_broken.py").write_text("import shop.missing\n")
-    code, out, _ = _trace("--project", str(shop), "tests/test_broken.py")
-    assert code == 1
-    assert out.startswith("COLLECTION ERROR") and "tests/test_broken.py" in out
+    code, _, err = _trace("--project", str(shop), "tests/test_broken.py")
+    assert code == 2
+    assert err.startswith("ldb: tests/test_broken.py") and "shop.missing" in err
