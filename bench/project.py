@@ -11,6 +11,9 @@ alternating rounds (median): the plain pytest run of that test (no sandbox, no t
 the check of 8 candidate edits of the bottom module against that file, as the offline
 engine's repair search makes it (one warm pytest session forked for each candidate), per
 candidate. Both sides load no pytest plugin from the environment (ldb's own has heavy ones).
+Last, the medium repository's test traced again once the tree also holds data beside the
+code (10,000 small files and one of 100 MB), against the same tree without them: the tree is
+mounted, never copied, so its size does not count.
 """
 
 from __future__ import annotations
@@ -143,6 +146,29 @@ def main() -> None:
         for what in ("test", "file", "candidate", "candidate, all tests"):
             plain, traced = measured[f"plain {what}"], measured[f"ldb {what}"]
             print(f"{label:<24} {what:<21} {plain:8.3f} {traced:8.3f} {traced / plain:6.2f}x")
+    _big_tree(args.runs)
+
+
+def _big_tree(runs: int) -> None:
+    """A test traced in a tree of code alone and in the same tree with data beside it."""
+    with (
+        tempfile.TemporaryDirectory(prefix="ldb-bench-") as lean_folder,
+        tempfile.TemporaryDirectory(prefix="ldb-bench-") as big_folder,
+    ):
+        lean, big = Path(lean_folder), Path(big_folder)
+        node = write_repository(lean, 50, 300)
+        write_repository(big, 50, 300)
+        data = big / "data"
+        data.mkdir()
+        for index in range(10_000):
+            (data / f"record-{index}.json").write_text(f'{{"value": {index}}}\n')
+        (data / "blob.bin").write_bytes(bytes(100 * 1024 * 1024))
+        measured = _median_seconds({"lean": _traced(lean, node), "big": _traced(big, node)}, runs)
+    lean_s, big_s = measured["lean"], measured["big"]
+    print(
+        f"{'medium + 10k files, 100 MB':<24} {'test, tree size':<21} {lean_s:8.3f} {big_s:8.3f}"
+        f" {big_s / lean_s:6.2f}x  (against the tree without the data)"
+    )
 
 
 if __name__ == "__main__":

@@ -7,14 +7,16 @@ only, so any Python 3.11+ serves; pytest must be importable there.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
+import site
 import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from ldb.errors import InputError
 
@@ -81,6 +83,8 @@ def _describe(executable: Path, origin: Origin) -> Interpreter:
     named = f"{executable} ({origin})"
     if not executable.exists():
         raise InputError(f"{named}: no such interpreter")
+    if executable == Path(sys.executable):
+        return _checked(named, executable, origin, _own_facts())
     try:
         probe = subprocess.run(
             [str(executable), "-I", "-c", _PROBE],
@@ -97,6 +101,27 @@ def _describe(executable: Path, origin: Origin) -> Interpreter:
     except (ValueError, IndexError):
         why = probe.stderr.strip().splitlines()[-1:] or ["it printed nothing"]
         raise InputError(f"{named} is not a Python ldb can use: {why[0]}") from None
+    return _checked(named, executable, origin, facts)
+
+
+def _own_facts() -> dict[str, Any]:
+    """What the probe says, for the interpreter running ldb: asked of itself, not of a
+    process started to tell (a twentieth of a second of every run)."""
+    try:
+        pytest: str | None = importlib.metadata.version("pytest")
+    except importlib.metadata.PackageNotFoundError:
+        pytest = None
+    return {
+        "version": list(sys.version_info[:3]),
+        "prefix": sys.prefix,
+        "base_prefix": sys.base_prefix,
+        "site_packages": site.getsitepackages(),
+        "pytest": pytest,
+    }
+
+
+def _checked(named: str, executable: Path, origin: Origin, facts: dict[str, Any]) -> Interpreter:
+    """The interpreter the facts describe, when it can run a project's tests."""
     version = tuple(facts["version"])
     if version < (3, 11):
         shown = ".".join(str(part) for part in version)

@@ -101,10 +101,25 @@ def test_a_method_is_found_in_its_class_and_indented_as_the_original() -> None:
         ''',
     )
     text = repaired(reply, {"shop/cart.py": original})
+    # The prompt shows a method dedented whole, the lines inside its strings too: answered
+    # so, they move back with it.
     assert text == original.replace(
         "        return sum(self.prices) - 1\n",
-        '        """The sum.\n\nOf every price."""\n        return sum(self.prices)\n',
+        '        """The sum.\n\n    Of every price."""\n        return sum(self.prices)\n',
     )
+
+
+def test_a_line_inside_a_string_left_of_the_method_stays_where_it_is() -> None:
+    original = "class Cart:\n    def total(self):\n        return 1\n"
+    reply = (
+        "```python\n# file: shop/cart.py\n"
+        "    def total(self):\n"
+        '        query = """\nSELECT 2\n"""\n'
+        "        return query\n```\n"
+    )
+    text = repaired(reply, {"shop/cart.py": original})
+    method = '    def total(self):\n        query = """\nSELECT 2\n"""\n        return query\n'
+    assert text == f"class Cart:\n{method}"
 
 
 def test_a_method_indented_as_it_sits_in_its_class_is_taken_too() -> None:

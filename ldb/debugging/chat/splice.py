@@ -16,7 +16,8 @@ that name is:
 - any other statement must be one the file has already (the model returned more of the file
   than it changed); `pass`, `...` and docstrings are skipped.
 
-Lines that begin inside a string are never re-indented: that would change the string. A file
+Lines that begin inside a string move only with the code around them (a function the prompt
+showed dedented, strings and all, and answered so); otherwise they stay as written. A file
 that does not parse (the bug may be a syntax error) is read line by line: its functions and
 classes by their headers and indentation, its imports by their first word.
 """
@@ -99,9 +100,11 @@ def put(text: str, code: str, path: str) -> str:
     """`text`, the file at `path`, with each top-level statement of `code` put in place of its
     own (see the module's docstring). SpliceError when the code does not parse, names a
     definition ambiguously, or leaves the file unparsable."""
-    tree, code = _parsed_code(code, path)
+    # The pieces are cut from the code as written (its indentation says which lines inside
+    # strings move with it); the tree, from the code dedented when it came indented.
+    tree, parsed = _parsed_code(code, path)
     lines = [line.rstrip("\r\n") for line in _LINE.findall(code)]
-    inside = _string_lines(code)
+    inside = _string_lines(parsed)
     imports: list[ast.Import | ast.ImportFrom] = []
     for node in tree.body:
         piece = _piece(node, lines, inside)
@@ -132,7 +135,7 @@ def _parsed_code(code: str, path: str) -> tuple[ast.Module, str]:
     """The code's tree, and the code it is of: dedented when it came indented (a method
     returned as it sits in its class)."""
     error: Exception | None = None
-    for candidate in (code, textwrap.dedent(code)):
+    for candidate in (code, textwrap.dedent(code), _dedented_as_first(code)):
         try:
             tree = asts.parse_module(candidate, path)
         except _UNPARSABLE as found:
@@ -143,6 +146,15 @@ def _parsed_code(code: str, path: str) -> tuple[ast.Module, str]:
         return tree, candidate
     assert error is not None
     raise SpliceError(f"the code for {path} does not parse: {_why(error)}")
+
+
+def _dedented_as_first(code: str) -> str:
+    """The code less its first line's indentation, wherever a line has it (a line inside a
+    string may start further left)."""
+    lines = _LINE.findall(code)
+    first = next((line for line in lines if line.strip()), "")
+    indent = first[: len(first) - len(first.lstrip())]
+    return "".join(line[len(indent) :] if line.startswith(indent) else line for line in lines)
 
 
 def _why(error: Exception) -> str:
@@ -308,10 +320,14 @@ def _replace(text: str, span: Span, piece: _Piece) -> str:
 
 
 def _reindented(piece: _Piece, indent: str) -> list[str]:
+    """The piece at `indent`. A line inside a string moves with the code around it when it
+    shares the header's indentation (the prompt dedented the function whole, strings and
+    all, and the model answers in kind); otherwise it is left as it is."""
     lines = []
     for index, line in enumerate(piece.lines):
         if index in piece.inside:
-            lines.append(line)
+            inside_string = line.startswith(piece.indent) and bool(line.strip())
+            lines.append(indent + line[len(piece.indent) :] if inside_string else line)
         elif not line.strip():
             lines.append("")
         elif line.startswith(piece.indent):
