@@ -21,6 +21,7 @@ from api.middleware import RequestContext
 from api.routes import blocks, debug, jobs, results, service, trace, ui
 from api.settings import ServiceSettings, get_service_settings
 from api.store import Store
+from ldb import concurrency
 
 log = logging.getLogger("ldb.service")
 
@@ -38,13 +39,20 @@ def _lifespan(settings: ServiceSettings) -> Callable[[FastAPI], AbstractAsyncCon
         store = Store(settings.database)
         purged = await anyio.to_thread.run_sync(store.purge, settings.keep_s)
         app.state.store = store
-        app.state.gate = Gate(settings.max_concurrent, settings.max_queued)
+        concurrency.limit(
+            runs=settings.max_runs,
+            model_calls=settings.max_model_calls,
+            model_calls_per_server=settings.max_model_calls_per_server,
+        )
+        app.state.gate = Gate(settings.max_sessions, settings.max_queued)
         app.state.jobs = JobRunner(store, settings)
         app.state.jobs.start()
         log.info(
-            "serving: sandbox %s, %d at once, database %s (%d old records purged)",
+            "serving: sandbox %s, %d runs and %d model calls at once, database %s (%d old "
+            "records purged)",
             sandbox.mode,
-            settings.max_concurrent,
+            settings.max_runs,
+            settings.max_model_calls,
             settings.database,
             purged,
         )

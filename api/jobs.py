@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio.to_thread
@@ -73,21 +74,35 @@ class JobRunner:
             await anyio.to_thread.run_sync(self._run, job)
 
     def _run(self, job: Job) -> None:
+        """The job's requests not yet done, `job_parallel` at once (a request waiting on its
+        model holds no sandbox run: a job of model-backed requests keeps many calls in
+        flight), each recorded as it finishes."""
         done = {item.position for item in job.items}
         log.info("job %s: %d of %d requests to run", job.id, job.total - len(done), job.total)
         self.store.add_event(job.id, "started", {"done": len(done), "total": job.total})
-        for position, raw in enumerate(job.requests):
-            if position in done:
-                continue
-            if not self._still_ours(job.id):
+        todo = [
+            (position, raw) for position, raw in enumerate(job.requests) if position not in done
+        ]
+        stopped = threading.Event()
+
+        def attempt(position: int, raw: dict[str, Any]) -> None:
+            if stopped.is_set() or not self._still_ours(job.id):
+                stopped.set()
                 return
             try:
                 self._run_one(job.id, position, raw)
-            except Stopped as stopped:
-                log.info("job %s: stopped at request %d (%s)", job.id, position, stopped)
-                if self.stopping.is_set():
-                    self.store.release(job.id, self.owner)
-                return
+            except Stopped as why:
+                log.info("job %s: stopped at request %d (%s)", job.id, position, why)
+                stopped.set()
+
+        width = max(1, min(self.settings.job_parallel, len(todo)))
+        with ThreadPoolExecutor(width, thread_name_prefix=f"ldb-job-{job.id[:8]}") as pool:
+            for finished in [pool.submit(attempt, *item) for item in todo]:
+                finished.result()
+        if stopped.is_set():
+            if self.stopping.is_set():
+                self.store.release(job.id, self.owner)
+            return
         self.store.finish(job.id, self.owner, {"total": job.total})
 
     def _run_one(self, job_id: str, position: int, raw: dict[str, Any]) -> None:

@@ -188,11 +188,23 @@ class JobCreated(BaseModel):
 
 
 class QueueState(BaseModel):
-    active: int = Field(description="Requests doing work now.")
-    waiting: int = Field(description="Requests waiting for a turn.")
-    limit: int = Field(description="Requests that may work at once.")
+    active: int = Field(description="Requests in flight (working, or waiting on a model).")
+    waiting: int = Field(description="Requests waiting for a session.")
+    limit: int = Field(description="Requests that may be in flight at once.")
     jobs_queued: int
     jobs_running: int
+
+
+class RunState(BaseModel):
+    active: int = Field(description="Sandbox runs now.")
+    waiting: int = Field(description="Sandbox runs waiting for a core.")
+    limit: int | None = Field(description="Sandbox runs at once.")
+
+
+class ModelCallState(BaseModel):
+    in_flight: int = Field(description="Requests to model servers awaiting their answer.")
+    waiting: int = Field(description="Model calls waiting for a slot.")
+    limit: int | None = Field(description="Model calls at once, to all servers.")
 
 
 class Health(BaseModel):
@@ -203,6 +215,8 @@ class Health(BaseModel):
     sandbox: ldb.SandboxStatus
     backends: list[str] = Field(description="Who can debug: offline, and the default model.")
     queue: QueueState
+    runs: RunState
+    model_calls: ModelCallState
 
 
 class Version(BaseModel):

@@ -7,8 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from ldb import concurrency as ldb_concurrency
 
 
 def _default_database() -> Path:
@@ -48,19 +50,45 @@ class ServiceSettings(BaseSettings):
     request_timeout_s: float = Field(
         default=300.0, gt=0, description="Time one /debug request may take, all rounds."
     )
-    max_concurrent: int = Field(
+    max_runs: int = Field(
         default_factory=lambda: max(2, os.cpu_count() or 2),
         ge=1,
-        description="Requests doing work (sandbox runs, model calls) at once.",
+        validation_alias=AliasChoices("LDB_MAX_RUNS", "LDB_MAX_CONCURRENT"),
+        description="Sandbox runs at once (this machine's cores by default); a request "
+        "waiting on its model holds none. LDB_MAX_CONCURRENT, its former name, still works.",
+    )
+    max_sessions: int = Field(
+        default=128,
+        ge=1,
+        description="Requests in flight at once: mostly waiting on a model or for a run.",
+    )
+    max_model_calls: int = Field(
+        default=ldb_concurrency.DEFAULT_MODEL_CALLS,
+        ge=1,
+        description="Model calls in flight at once, to all model servers.",
+    )
+    max_model_calls_per_server: int = Field(
+        default=ldb_concurrency.DEFAULT_MODEL_CALLS_PER_SERVER,
+        ge=1,
+        description="Model calls in flight at once to any one model server (base URL).",
     )
     max_queued: int = Field(
-        default=32, ge=0, description="Requests waiting for a turn; past that, 503."
+        default=32,
+        ge=0,
+        description="Work that truly waits: sandbox runs waiting for a core, and requests "
+        "waiting for a session; past that, 503 with Retry-After.",
     )
     database: Path = Field(
         default_factory=_default_database,
         description="SQLite file of stored results and jobs.",
     )
     job_workers: int = Field(default=1, ge=0, description="Jobs one process runs at once.")
+    job_parallel: int = Field(
+        default=ldb_concurrency.DEFAULT_MODEL_CALLS,
+        ge=1,
+        description="Requests of one job run at once (their sandbox runs and model calls "
+        "within the limits above).",
+    )
     lease_s: float = Field(
         default=60.0,
         gt=0,

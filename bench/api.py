@@ -50,7 +50,7 @@ def main() -> None:
         )
     )
     database = tempfile.mkstemp(prefix="ldb-bench-", suffix=".sqlite3")[1]
-    env = {"LDB_DATABASE": database, "LDB_MAX_CONCURRENT": "32", "LDB_MAX_QUEUED": "64"}
+    env = {"LDB_DATABASE": database, "LDB_MAX_RUNS": "32", "LDB_MAX_QUEUED": "64"}
     with server.running(env) as service:
         for clients in (1, 8, 32):
             direct: list[tuple[float, list[float]]] = []

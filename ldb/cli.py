@@ -248,8 +248,9 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Serve ldb over HTTP with uvicorn. Settings come from LDB_* variables: "
             "LDB_AUTH_TOKEN (require a bearer token), LDB_ALLOWED_BASE_URLS (model servers "
-            "requests may name), LDB_DATABASE (results and jobs), LDB_MAX_CONCURRENT, "
-            "LDB_MAX_QUEUED, LDB_CORS_ORIGINS; see the README."
+            "requests may name), LDB_DATABASE (results and jobs), LDB_MAX_RUNS (sandbox runs "
+            "at once), LDB_MAX_SESSIONS, LDB_MAX_MODEL_CALLS, LDB_MAX_QUEUED, LDB_CORS_ORIGINS; "
+            "see the README."
         ),
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")

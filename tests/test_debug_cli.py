@@ -15,7 +15,7 @@ import pytest
 
 import ldb
 from ldb.cli import main
-from tests.helpers.chat_server import ChatServer
+from testbed.chat_server import ChatServer
 from tests.helpers.cli import ldb_command
 from tests.helpers.paths import ROOT
 from tests.helpers.settings import settings_without

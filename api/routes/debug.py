@@ -68,7 +68,7 @@ async def _turn(gate: GateDep, checked: Checked) -> AsyncIterator[None]:
     dependencies=[Depends(_turn)],
 )
 async def debug_stream(
-    accepted: Checked, settings: SettingsDep, store: StoreDep
+    accepted: Checked, settings: SettingsDep, store: StoreDep, gate: GateDep
 ) -> AsyncIterator[ServerSentEvent]:
     """The same run as server-sent events, in order: `tests` (each round's outcome),
     `trace` (the failing case traced), `verdicts`, `repair` (its diff), `iteration` (a round
@@ -88,7 +88,7 @@ async def debug_stream(
 
     async def run() -> work.Debugged:
         return await anyio.to_thread.run_sync(
-            lambda: work.debug(*accepted, settings, progress, stop_reason)
+            lambda: work.debug(*accepted, settings, progress, stop_reason), limiter=gate.threads
         )
 
     task = asyncio.create_task(run())

@@ -6,7 +6,8 @@ from fastapi import APIRouter
 
 import ldb
 from api.deps import GateDep, StoreDep
-from api.schemas import Health, QueueState, Version
+from api.schemas import Health, ModelCallState, QueueState, RunState, Version
+from ldb import concurrency
 
 public = APIRouter(tags=["service"])
 router = APIRouter(tags=["service"])
@@ -17,6 +18,7 @@ def health(gate: GateDep, store: StoreDep) -> Health:
     """Up; the version, how programs run (isolated or not), who can debug, and the load.
     Needs no token, for load balancers and container health checks."""
     counts = store.counts()
+    load = concurrency.load()
     return Health(
         version=ldb.__version__,
         sandbox=ldb.sandbox_status(),
@@ -24,9 +26,15 @@ def health(gate: GateDep, store: StoreDep) -> Health:
         queue=QueueState(
             active=gate.active,
             waiting=gate.waiting,
-            limit=gate.concurrent,
+            limit=gate.sessions,
             jobs_queued=counts.get("queued", 0),
             jobs_running=counts.get("running", 0),
+        ),
+        runs=RunState(active=load.runs_active, waiting=load.runs_waiting, limit=load.runs_limit),
+        model_calls=ModelCallState(
+            in_flight=load.model_calls,
+            waiting=load.model_calls_waiting,
+            limit=load.model_calls_limit,
         ),
     )
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from ldb import concurrency
 from ldb.errors import InputError, ModelError
 from ldb.llm.base import ChatModel, Completion, Message, Usage
 from ldb.settings import get_settings
@@ -105,7 +106,9 @@ class OpenAIChatModel(ChatModel):
         attempt = 0
         while True:
             try:
-                response = self._client.post(url, json=body, headers=self._headers)
+                # A slot for the call itself, not for the wait before a retry.
+                with concurrency.model_call(self._base_url):
+                    response = self._client.post(url, json=body, headers=self._headers)
             except httpx.UnsupportedProtocol as error:
                 raise ModelError(self._scrub(f"cannot ask {self._shown_url}: {error}")) from None
             except httpx.TransportError as error:

@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ldb import cfg
+from ldb import cfg, concurrency
 from ldb.errors import InputError, SourceSyntaxError
 from ldb.literals import TracerName
 from ldb.models import TraceResult
 from ldb.project import environment, files, targets
 from ldb.run import sandbox
+from ldb.run.runner import HarnessRun
 from ldb.run.tracing import (
     Backend,
     CaseTrace,
@@ -99,22 +100,14 @@ class ProjectRuns:
         limits = limits or self.limits
         overrides = overrides or {}
         where = Where(backend, sandbox.mode())
-        interpreter = (str(self.interpreter.executable), self.interpreter.prefixes)
-        prepared, run_root = sandbox.prepare_project(
-            limits, where.sandbox, self.base, interpreter, self.env, overrides
-        )
         traced = self.found.code + self.found.tests if self.trace_tests else self.found.code
-        try:
-            job = {
-                "root": str(run_root),
-                "node_ids": list(node_ids),
-                "pytest_args": [*self.pytest_args, *(["--collect-only"] if collect_only else [])],
-                "tracer": backend,
-                "units": [] if backend == "off" else self._units(run_root, traced, overrides),
-            }
-            run, memory_exceeded = run_job(job, prepared, limits)
-        finally:
-            prepared.close()
+        job = {
+            "node_ids": list(node_ids),
+            "pytest_args": [*self.pytest_args, *(["--collect-only"] if collect_only else [])],
+            "tracer": backend,
+            "units": [] if backend == "off" else self._units(self.base, traced, overrides),
+        }
+        run, memory_exceeded = self._run_job(job, where, limits, overrides)
         ran = sorted(
             (message for message in run.messages if message.get("type") == "case"),
             key=lambda message: int(message["index"]),
@@ -212,30 +205,21 @@ class ProjectRuns:
         limits = limits or self.limits
         if not candidates:
             return []
-        where = Where("off", sandbox.mode())
-        interpreter = (str(self.interpreter.executable), self.interpreter.prefixes)
         # Each candidate's child has the run's time limit; the run, all of theirs and its own.
         whole = limits.updated(timeout_s=limits.timeout_s * (len(candidates) + 1))
-        prepared, run_root = sandbox.prepare_project(
-            whole, where.sandbox, self.base, interpreter, self.env, overrides or {}
-        )
-        try:
-            job = {
-                "root": str(run_root),
-                "node_ids": list(node_ids),
-                # Only which tests pass counts: no failure formatted (for a long module, the
-                # most of a check's time).
-                "pytest_args": [*self.pytest_args, "--tb=no", "-q"],
-                "tracer": "off",
-                "units": [],
-                "candidates": [{"files": dict(files)} for files in candidates],
-                "candidate_seconds": limits.timeout_s,
-                "first": sorted(failing),
-                "keep": sorted(passing),
-            }
-            run, _ = run_job(job, prepared, whole)
-        finally:
-            prepared.close()
+        job = {
+            "node_ids": list(node_ids),
+            # Only which tests pass counts: no failure formatted (for a long module, the most
+            # of a check's time).
+            "pytest_args": [*self.pytest_args, "--tb=no", "-q"],
+            "tracer": "off",
+            "units": [],
+            "candidates": [{"files": dict(files)} for files in candidates],
+            "candidate_seconds": limits.timeout_s,
+            "first": sorted(failing),
+            "keep": sorted(passing),
+        }
+        run, _ = self._run_job(job, Where("off", sandbox.mode()), whole, overrides or {})
         passed: list[set[str]] = [set() for _ in candidates]
         ended: dict[int, str] = {}
         for message in run.messages:
@@ -248,6 +232,21 @@ class ProjectRuns:
             frozenset(passed[index]) if ended.get(index) in ("done", "timeout", "crashed") else None
             for index in range(len(candidates))
         ]
+
+    def _run_job(
+        self, job: dict[str, Any], where: Where, limits: RunLimits, overrides: Files
+    ) -> tuple[HarnessRun, bool]:
+        """The harness run on the project's tree (seen with `overrides`), once this process
+        has a run slot free."""
+        interpreter = (str(self.interpreter.executable), self.interpreter.prefixes)
+        with concurrency.run_slot():
+            prepared, run_root = sandbox.prepare_project(
+                limits, where.sandbox, self.base, interpreter, self.env, overrides
+            )
+            try:
+                return run_job({**job, "root": str(run_root)}, prepared, limits)
+            finally:
+                prepared.close()
 
     def refuse_unknown(self, result: TraceResult, node_ids: Sequence[str]) -> None:
         """A run that found no test to run is bad input: when tests were named, which of them

@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ldb import cfg
+from ldb import cfg, concurrency
 from ldb.errors import InputError, SourceSyntaxError
 from ldb.literals import TracerName
 from ldb.models import (
@@ -120,7 +120,8 @@ def _trace(
         "tracer": where.backend,
         "units": [unit_payload(graph) for graph in graphs],
     }
-    with _sandboxed(limits, where.sandbox) as box:
+    # The run's slot first, then its sandbox: a run waiting its turn holds no warm sandbox.
+    with concurrency.run_slot(), _sandboxed(limits, where.sandbox) as box:
         run, memory_exceeded = run_job(job, box, limits)
     tests = [text for text, _ in suite.cases]
     return result_of(run, tests, limits, where, memory_exceeded, chosen, every_case)

@@ -16,7 +16,7 @@ from ldb.debugging.chat.prompt import REPAIR_REQUEST
 from ldb.debugging.chat.strategy import ChatStrategy
 from ldb.llm import OpenAIChatModel, RecordingModel
 from ldb.models import Usage
-from tests.helpers.chat_server import ChatServer, Request, completion_body
+from testbed.chat_server import ChatServer, Request, completion_body
 
 MODEL = "served-model"
 KEY = "sk-secret-5f0e1d2c3b4a69788796a5b4"

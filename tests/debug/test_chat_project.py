@@ -21,7 +21,7 @@ from ldb.errors import UnusableReply
 from ldb.models import CaseResult, Event, ProjectDebugResult, TraceResult
 from ldb.run.sandbox import bwrap
 from ldb.settings import DebugOptions
-from tests.helpers.chat_server import ChatServer
+from testbed.chat_server import ChatServer
 from tests.helpers.projects import SHOP, WITHOUT_PLUGINS, fingerprint, write_project
 
 TEXTS = {name: textwrap.dedent(text).lstrip("\n") for name, text in SHOP.items()}

@@ -14,7 +14,7 @@ from ldb.evaluation.executors import LocalExecutor
 from ldb.evaluation.problems import Problem, load
 from ldb.evaluation.protocol import Options, evaluate, finished, run
 from ldb.settings import DebugOptions
-from tests.helpers.chat_server import ChatServer
+from testbed.chat_server import ChatServer
 
 
 def toy_problems(folder: Path, seeds: Path) -> list[Problem]:

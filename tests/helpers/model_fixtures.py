@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.helpers.chat_server import ChatServer
+from testbed.chat_server import ChatServer
 from tests.helpers.settings import settings_without
 
 SETTINGS_ENV = ("LDB_BASE_URL", "OPENAI_BASE_URL", "LDB_API_KEY", "OPENAI_API_KEY")

@@ -16,7 +16,7 @@ import pytest
 from ldb.errors import InputError, ModelError
 from ldb.llm import ChatModel, Message, OpenAIChatModel, Usage
 from ldb.settings import get_settings
-from tests.helpers.chat_server import NOTHING_SCRIPTED, ChatServer, completion_body
+from testbed.chat_server import NOTHING_SCRIPTED, ChatServer, completion_body
 
 KEY = "sk-test-0123456789abcdef"
 ASK: list[Message] = [

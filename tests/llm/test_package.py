@@ -11,7 +11,7 @@ import pytest
 import ldb.llm
 from ldb.errors import ModelError
 from ldb.llm import OpenAIChatModel
-from tests.helpers.chat_server import ChatServer, completion_body
+from testbed.chat_server import ChatServer, completion_body
 
 
 def test_the_package_exports_its_public_names_sorted_each_on_first_use() -> None:

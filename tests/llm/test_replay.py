@@ -17,7 +17,7 @@ from ldb.llm import (
     ReplayModel,
     Usage,
 )
-from tests.helpers.chat_server import ChatServer
+from testbed.chat_server import ChatServer
 
 FIRST: list[Message] = [{"role": "user", "content": "Which block is wrong?"}]
 

@@ -25,7 +25,7 @@ import ldb
 from api.schemas import ProjectDebugResponse, TraceResponse
 from ldb.run.sandbox import bwrap
 from testbed import server
-from tests.helpers.chat_server import ChatServer
+from testbed.chat_server import ChatServer
 from tests.helpers.cli import ldb_command
 from tests.helpers.paths import ROOT
 from tests.helpers.projects import WITHOUT_PLUGINS, fingerprint

@@ -225,7 +225,7 @@ NAP = "import time\n\n\ndef nap(seconds):\n    time.sleep(seconds)\n    return s
 @pytest.fixture(scope="module")
 def one_turn() -> Iterator[server.Service]:
     """A service that does one request at once and queues none."""
-    with server.running({"LDB_MAX_CONCURRENT": "1", "LDB_MAX_QUEUED": "0"}) as running:
+    with server.running({"LDB_MAX_SESSIONS": "1", "LDB_MAX_QUEUED": "0"}) as running:
         yield running
 
 
@@ -276,7 +276,7 @@ SLOW_TEST = [
 
 
 def test_a_client_that_leaves_a_stream_frees_its_turn_quietly() -> None:
-    env = {"LDB_MAX_CONCURRENT": "1", "LDB_MAX_QUEUED": "0"}
+    env = {"LDB_MAX_SESSIONS": "1", "LDB_MAX_QUEUED": "0"}
     with server.running(env) as service, httpx.Client(base_url=service.url, timeout=60) as http:
         body = {"code": SLOW, "test": SLOW_TEST, "max_iterations": 10}
         with http.stream("POST", "/debug/stream", json=body) as stream:

@@ -28,9 +28,14 @@ MOST = 40
 Status = dict[str, Any]
 
 
+ONE_AT_A_TIME = {"LDB_JOB_PARALLEL": "1"}
+"""A job's requests in order, one after the other: what these tests follow request by request
+(requests side by side are tests/service/test_model_load.py's)."""
+
+
 @pytest.fixture(scope="module")
 def service() -> Iterator[server.Service]:
-    with server.running({"LDB_MAX_JOB_REQUESTS": str(MOST)}) as running:
+    with server.running({"LDB_MAX_JOB_REQUESTS": str(MOST), **ONE_AT_A_TIME}) as running:
         yield running
 
 
@@ -254,7 +259,7 @@ def finish_on_a_second_service(env: dict[str, str], job_id: str, before: Job) ->
 
 def test_a_job_survives_a_graceful_restart(tmp_path: Path) -> None:
     database = tmp_path / "service.sqlite3"
-    env = {"LDB_DATABASE": str(database)}
+    env = {"LDB_DATABASE": str(database), **ONE_AT_A_TIME}
     first = server.start(env)
     try:
         with httpx.Client(base_url=first.url, timeout=60) as client:
@@ -274,7 +279,7 @@ def test_a_job_survives_a_graceful_restart(tmp_path: Path) -> None:
 
 def test_a_job_survives_a_crash_once_its_lease_runs_out(tmp_path: Path) -> None:
     database = tmp_path / "service.sqlite3"
-    env = {"LDB_DATABASE": str(database), "LDB_LEASE_S": "2"}
+    env = {"LDB_DATABASE": str(database), "LDB_LEASE_S": "2", **ONE_AT_A_TIME}
     first = server.start(env)
     try:
         with httpx.Client(base_url=first.url, timeout=60) as client:

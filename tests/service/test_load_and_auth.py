@@ -188,7 +188,7 @@ def test_fifty_mixed_requests_at_once_are_each_answered_as_their_kind(
 @pytest.fixture(scope="module")
 def narrow() -> Iterator[server.Service]:
     """A service that runs 2 requests at once and queues 4 more."""
-    with server.running({"LDB_MAX_CONCURRENT": "2", "LDB_MAX_QUEUED": "4"}) as running:
+    with server.running({"LDB_MAX_SESSIONS": "2", "LDB_MAX_QUEUED": "4"}) as running:
         yield running
 
 

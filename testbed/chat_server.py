@@ -1,10 +1,13 @@
-"""A scripted chat-completions server on a loopback port, for the model backends' tests."""
+"""A scripted chat-completions server on a loopback port, for the model backends' tests and the
+service's benchmarks: replies queued in order, or made by a function of each request (for many
+conversations at once, whose requests interleave)."""
 
 from __future__ import annotations
 
 import json
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -61,11 +64,16 @@ def completion_body(
 
 
 class ChatServer:
-    """Answers POSTs from a queue of `Reply`s (500 once it is empty) and keeps every
-    `Request`. Use as a context manager: leaving it stops the server and its threads."""
+    """Answers POSTs from a queue of `Reply`s, else with `answer(request)` when given, else
+    500; keeps every `Request`. Use as a context manager: leaving it stops the server and its
+    threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, answer: Callable[[Request], Reply] | None = None) -> None:
         self.requests: list[Request] = []
+        self.answer = answer
+        self.in_flight = 0
+        self.most_in_flight = 0
+        """The most requests it was answering at once."""
         self._replies: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -119,12 +127,22 @@ class ChatServer:
     def _take(self, request: Request) -> Reply | None:
         with self._lock:
             self.requests.append(request)
-            return self._replies.popleft() if self._replies else None
+            if self._replies:
+                return self._replies.popleft()
+        return self.answer(request) if self.answer is not None else None
+
+    def _counted(self, step: int) -> None:
+        with self._lock:
+            self.in_flight += step
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
 
 
 class _Server(ThreadingHTTPServer):
     # Handler threads are joined on close, so none outlives its test.
     daemon_threads = False
+    # Many conversations connect at once (the service's load tests): the default backlog of 5
+    # would have the kernel drop connections and the clients retry a second later.
+    request_queue_size = 256
 
     def __init__(self, chat: ChatServer) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
@@ -143,12 +161,21 @@ class _Handler(BaseHTTPRequestHandler):
             body = None
         headers = {name.lower(): value for name, value in self.headers.items()}
         chat = self.server.chat
-        reply = chat._take(Request(self.path, headers, body))
-        if reply is None:
-            message = {"error": {"message": NOTHING_SCRIPTED}}
-            reply = Reply(500, json.dumps(message), {"Content-Type": "application/json"})
-        if chat._stopping.wait(reply.delay_s):
-            return
+        # Counted until its answer starts: by then the client may already send its next.
+        chat._counted(1)
+        answered = False
+        try:
+            reply = chat._take(Request(self.path, headers, body))
+            if reply is None:
+                message = {"error": {"message": NOTHING_SCRIPTED}}
+                reply = Reply(500, json.dumps(message), {"Content-Type": "application/json"})
+            if chat._stopping.wait(reply.delay_s):
+                return
+            chat._counted(-1)
+            answered = True
+        finally:
+            if not answered:
+                chat._counted(-1)
         data = reply.body.encode()
         try:
             self.send_response(reply.status)
