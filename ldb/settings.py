@@ -163,6 +163,18 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("LDB_API_KEY", "OPENAI_API_KEY"),
         description="`DebugOptions.api_key` when a call gives none; never logged or stored.",
     )
+    model_timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="Seconds one model call may take (a server that hangs is given up on and "
+        "asked again, as after a broken connection).",
+    )
+    model_retries: int = Field(
+        default=4,
+        ge=0,
+        description="Times a model call is tried again after a 429, a 5xx, a timeout or a "
+        "broken connection (with backoff, or after the server's Retry-After).",
+    )
 
 
 @lru_cache

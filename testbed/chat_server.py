@@ -5,6 +5,8 @@ conversations at once, whose requests interleave)."""
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -24,6 +26,8 @@ class Reply:
     body: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
+    reset: bool = False
+    """Instead of answering, the connection is reset (a server that crashed mid-request)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,11 @@ class ChatServer:
         with self._lock:
             self._replies.append(Reply(status, body, headers or {}, delay_s))
 
+    def queue(self, reply: Reply) -> None:
+        """Queues a reply as it is (a reset among them)."""
+        with self._lock:
+            self._replies.append(reply)
+
     def complete(self, text: str | None, **usage: Any) -> None:
         """Queues a 200 chat completion of `text` (see `completion_body`)."""
         self.reply(200, completion_body(text, **usage))
@@ -176,6 +185,12 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             if not answered:
                 chat._counted(-1)
+        if reply.reset:
+            # A linger of zero makes the close a reset, not a clean end of the stream.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return
         data = reply.body.encode()
         try:
             self.send_response(reply.status)

@@ -9,7 +9,7 @@ from ldb.debugging.offline.engine import OfflineEngine
 from ldb.debugging.strategy import Judge
 from ldb.errors import InputError
 from ldb.llm.base import ChatModel
-from ldb.settings import DebugOptions, default_model
+from ldb.settings import DebugOptions, default_model, get_settings
 
 OFFLINE = "offline"
 REPLAY = "replay:"
@@ -35,7 +35,15 @@ def choose(options: DebugOptions) -> Judge:
         from ldb.llm.openai import OpenAIChatModel  # the HTTP client, only when asked for
 
         key = options.api_key.get_secret_value() if options.api_key is not None else None
-        chat = OpenAIChatModel(name, base_url=options.base_url, api_key=key, seed=options.seed)
+        settings = get_settings()
+        chat = OpenAIChatModel(
+            name,
+            base_url=options.base_url,
+            api_key=key,
+            seed=options.seed,
+            timeout_s=settings.model_timeout_s,
+            max_retries=settings.model_retries,
+        )
     return ChatStrategy(
         chat, feedback=options.feedback, level=options.level, max_tokens=options.max_tokens
     )
