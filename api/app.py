@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 import ldb
-from api import errors
+from api import errors, openapi
 from api.deps import bearer_documented
 from api.gate import Gate
 from api.jobs import JobRunner
@@ -53,7 +53,7 @@ def _lifespan(settings: ServiceSettings) -> Callable[[FastAPI], AbstractAsyncCon
             sandbox.mode,
             settings.max_runs,
             settings.max_model_calls,
-            settings.database,
+            store.where,
             purged,
         )
         try:
@@ -81,6 +81,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     app.dependency_overrides[get_service_settings] = lambda: settings
     errors.install(app)
+    openapi.install(app, settings)
     token = settings.auth_token.get_secret_value() if settings.auth_token else None
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes, auth_token=token)
     # Outermost, so that even a refusal (401, 413) carries the CORS headers a browser needs.
@@ -95,7 +96,10 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.include_router(service.public)
     app.include_router(ui.public)
     app.mount("/ui", StaticFiles(directory=ldb.VIEWER_ASSETS), name="viewer")
-    guarded = [Depends(bearer_documented)]
+    # The bearer scheme and its 401 are documented only where a token is asked for: each app
+    # builds its own document.
+    guarded = [Depends(bearer_documented)] if token else []
+    refused = errors.responses(401) if token else {}
     for module in (blocks, trace, debug, jobs, results, service, ui):
-        app.include_router(module.router, dependencies=guarded)
+        app.include_router(module.router, dependencies=guarded, responses=refused)
     return app

@@ -7,6 +7,7 @@ and the one place that maps an error to its HTTP status.
     ├── NotFound            404       no such result, job or route
     ├── TooLarge            413       a body or program over the limit
     ├── Busy                503       every turn taken and the queue full (Retry-After)
+    ├── StoreUnavailable    503       the database cannot be reached now (Retry-After)
     └── TimedOut            504       the request ran past its time budget
     ldb.InputError          422       a program, test or limit ldb cannot use
     ldb.ModelError          502       the model server failed
@@ -23,8 +24,10 @@ import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 import ldb
 
@@ -84,6 +87,14 @@ class Busy(ServiceError):
         super().__init__(message, headers={"Retry-After": str(retry_after_s)})
 
 
+class StoreUnavailable(ServiceError):
+    status = 503
+    type = "store_unavailable"
+
+    def __init__(self, message: str, *, retry_after_s: int = 5) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after_s)})
+
+
 class TimedOut(ServiceError):
     status = 504
     type = "timeout"
@@ -100,16 +111,39 @@ _LDB_ERRORS: list[tuple[type[ldb.LdbError], int, str]] = [
 Responses = dict[int | str, dict[str, Any]]
 """Error answers a route documents besides its success, for OpenAPI."""
 
-# Documented on every route: what a client may get besides the success.
-RESPONSES: Responses = {
-    status: {"model": ErrorBody, "description": words}
-    for status, words in [
-        (401, "A bearer token is required (LDB_AUTH_TOKEN)"),
-        (413, "The body or a program is too large"),
-        (422, "The request or its program, test or limits cannot be used"),
-        (503, "The service is busy: retry after Retry-After seconds"),
-    ]
+_WHEN: dict[int, str] = {
+    401: "A bearer token is required (LDB_AUTH_TOKEN)",
+    403: "base_url or model is not one the operator allows",
+    404: "No such job or result",
+    413: "The body, a program or a job is over the server's limits",
+    422: "The request or its program, test or limits cannot be used",
+    502: "The model server failed",
+    503: "The service is busy (retry after Retry-After seconds) or cannot run programs now",
+    504: "The run took longer than the request budget",
 }
+
+_HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"schema": {"type": "string"}, "required": True}},
+    503: {
+        "Retry-After": {
+            "description": "Seconds to wait, when the service is busy",
+            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        }
+    },
+}
+
+
+def responses(*statuses: int, missing: str | None = None) -> Responses:
+    """The error answers a route documents: each of `statuses` with the one error body (and
+    the headers it carries); `missing` says what a 404 did not find."""
+    return {
+        status: {
+            "model": ErrorBody,
+            "description": missing if status == 404 and missing else _WHEN[status],
+            **({"headers": _HEADERS[status]} if status in _HEADERS else {}),
+        }
+        for status in statuses
+    }
 
 
 def request_id(request: Request) -> str | None:
@@ -141,9 +175,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        if error.status_code == 400:
+            # FastAPI's answer to a body it could not read as text, where JSON that does not
+            # parse gets a 422: the request's shape either way.
+            return error_response(request, 422, "invalid_request", "body: not JSON in UTF-8")
         kinds = {404: "not_found", 405: "method_not_allowed", TooLarge.status: TooLarge.type}
         kind = kinds.get(error.status_code, "http_error")
-        headers = dict(error.headers) if error.headers else None
+        headers = dict(error.headers) if error.headers else {}
+        if error.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed(request))
         return error_response(request, error.status_code, kind, str(error.detail), headers)
 
     @app.exception_handler(Exception)
@@ -165,6 +205,18 @@ def describe(error: ldb.LdbError | ServiceError) -> tuple[int, str, str]:
         log.error("internal error: %s", error, exc_info=error)
         return 500, kind, "ldb failed on this request"
     return status, kind, str(error)
+
+
+def _allowed(request: Request) -> list[str]:
+    """Every method the request's path takes: Starlette's 405 names only those of the first
+    route on the path, and FastAPI makes a route per method (its included routers' routes
+    seen through `iter_route_contexts`)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= route.methods or set()
+    return sorted(methods)
 
 
 def _client_left(error: BaseException) -> bool:

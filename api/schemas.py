@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    create_model,
+    field_validator,
+)
+from pydantic.config import JsonDict
 from pydantic.fields import FieldInfo
 
 import ldb
+
+
+class _Strict(BaseModel):
+    """A request's fields, read as the OpenAPI document says: no unknown field, and no value
+    of another JSON type taken for the one asked (`0` is no boolean, `"5"` no integer)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _whole_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # JSON Schema counts 3.0 as an integer, and so must the service: strict pydantic
+        # would refuse it where an `int` is asked.
+        if isinstance(value, float) and value.is_integer() and info.field_name is not None:
+            annotation = cls.model_fields[info.field_name].annotation
+            kinds = get_args(annotation) or (annotation,)
+            if int in kinds and float not in kinds:
+                return int(value)
+        return value
 
 
 def _every_limit_optional() -> type[BaseModel]:
@@ -18,7 +46,7 @@ def _every_limit_optional() -> type[BaseModel]:
     }
     return create_model(
         "Limits",
-        __config__=ConfigDict(extra="forbid"),
+        __base__=_Strict,
         __doc__="Limits of each run, each at most the server's own; unset ones take the server's.",
         **fields,
     )
@@ -27,6 +55,8 @@ def _every_limit_optional() -> type[BaseModel]:
 Limits = _every_limit_optional()
 
 Test = str | list[str]
+_SomeTest = Annotated[str, Field(min_length=1)] | Annotated[list[str], Field(min_length=1)]
+"""A test to debug against: an empty one holds no case."""
 _CODE = "The program: Python source defining the function under test."
 _TEST = "assert lines, a `def check(candidate)`, test_* functions, or a list of assert strings."
 _FILES = (
@@ -34,50 +64,77 @@ _FILES = (
     "(`pkg/mod.py`, `tests/test_mod.py`, `pyproject.toml`), run by pytest under the server's "
     "interpreter."
 )
+_PATH_INSIDE = (
+    r"^(?!/)(?!(\.?/)*\.?$)(?!(.*/)?\.\.(/|$))[^/\\\x00]{1,255}(/+[^/\\\x00]{1,255}){0,31}/*$"
+)
+"""A path inside the project: relative, of 1 to 32 parts (of at most 255 bytes each), none of
+them `..`, no backslash or NUL, and not only `.` and `/`."""
+
+_NodeId = Annotated[str, Field(min_length=1)]
+
+_Files = Annotated[
+    dict[str, str],
+    Field(
+        description=_FILES,
+        json_schema_extra={"propertyNames": {"pattern": _PATH_INSIDE, "maxLength": 1024}},
+    ),
+]
+
+_PROGRAM_EXAMPLE: JsonDict = {
+    "code": "def add(a, b):\n    return a - b\n",
+    "test": "assert add(2, 3) == 5",
+}
+_PROJECT_EXAMPLE: JsonDict = {
+    "files": {
+        "calc.py": "def add(a, b):\n    return a - b\n",
+        "tests/test_calc.py": (
+            "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+        ),
+    },
+    "tests": ["tests/test_calc.py::test_add"],
+}
 
 
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BlocksRequest(_Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": _PROGRAM_EXAMPLE["code"]}]})
 
-
-class BlocksRequest(_Request):
     code: str = Field(description=_CODE)
 
 
-class TraceRequest(_Request):
-    """A program and its test; or a project's files and the pytest tests to run."""
+class TraceRequest(_Strict):
+    """A program and its test, traced."""
 
-    code: str | None = Field(default=None, description=_CODE)
-    test: Test | None = Field(default=None, description=_TEST)
+    model_config = ConfigDict(json_schema_extra={"examples": [_PROGRAM_EXAMPLE]})
+
+    code: str = Field(description=_CODE)
+    test: Test = Field(description=_TEST)
     entry_point: str | None = Field(default=None, description="The function `candidate` is.")
-    files: dict[str, str] | None = Field(default=None, description=_FILES)
-    tests: list[str] | None = Field(
-        default=None,
-        description="With `files`: pytest node ids or test files to run (none: all).",
+    limits: Limits | None = None  # type: ignore[valid-type]
+
+
+class ProjectTraceRequest(_Strict):
+    """A project's files and the pytest tests to run, traced."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_PROJECT_EXAMPLE]})
+
+    files: _Files
+    tests: list[_NodeId] = Field(
+        default_factory=list,
+        description="Pytest node ids or test files to run (none: all).",
     )
     limits: Limits | None = None  # type: ignore[valid-type]
 
-    @model_validator(mode="after")
-    def _one_kind(self) -> TraceRequest:
-        if self.files is None and (self.code is None or self.test is None):
-            raise ValueError("give `code` and `test`, or a project's `files`")
-        if self.files is not None and (self.code is not None or self.test is not None):
-            raise ValueError("`files` is a project: it takes `tests`, not `code` or `test`")
-        if self.files is None and self.tests is not None:
-            raise ValueError("`tests` names a project's tests: give its `files`")
-        return self
 
-
-class _Program(_Request):
+class _Program(_Strict):
     code: str = Field(description=_CODE)
-    test: Test = Field(description="The visible test: " + _TEST)
+    test: _SomeTest = Field(description="The visible test: " + _TEST)
     task: str | None = Field(default=None, description="What the program must do.")
     entry_point: str | None = Field(default=None, description="The function `candidate` is.")
 
 
-class _Project(_Request):
-    files: dict[str, str] = Field(description=_FILES)
-    tests: list[str] = Field(
+class _Project(_Strict):
+    files: _Files
+    tests: list[_NodeId] = Field(
         default_factory=list,
         description="The failing tests to debug: pytest node ids or test files (none: every "
         "failing test of the project).",
@@ -92,7 +149,7 @@ class _Debugging(ldb.DebugChoices):
     """`ldb.DebugChoices` as a request gives them: the model server's key is the server's own."""
 
     # The bases' configs merge, and the choices are frozen: a request need not be.
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=False)
 
     model: str | None = Field(
         default=None,
@@ -111,24 +168,39 @@ class DebugRequest(_Debugging, _Program):
     """A program and its test to debug, and `ldb.DebugChoices` (its fields after the
     program's): the model server's key is the server's own."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_PROGRAM_EXAMPLE]})
+
 
 class ProjectDebugRequest(_Debugging, _Project):
     """A project's files and its failing tests to debug, and `ldb.DebugChoices`. The answer's
     `patch` and `files` are the repair, for the client to apply to its own copy."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_PROJECT_EXAMPLE]})
 
-def debug_request(given: Any) -> DebugRequest | ProjectDebugRequest:
-    """A debug request of either form, as a body or a stored job's request: a project's
-    carries `files`, a program's `code`."""
-    if isinstance(given, DebugRequest | ProjectDebugRequest):
+
+def _form(program: type[BaseModel], project: type[BaseModel], given: Any) -> Any:
+    """A request of either form: a project's carries `files`, a program's `code`."""
+    if isinstance(given, program | project):
         return given
     # Chosen by hand, not by a tagged union: the tag would stand in every error's location
     # (`body.program.code`), and a client's errors should name the fields it sent.
-    form = ProjectDebugRequest if isinstance(given, dict) and "files" in given else DebugRequest
+    form = project if isinstance(given, dict) and "files" in given else program
     return form.model_validate(given)
 
 
+def debug_request(given: Any) -> DebugRequest | ProjectDebugRequest:
+    """A debug request of either form, as a body or a stored job's request."""
+    chosen: DebugRequest | ProjectDebugRequest = _form(DebugRequest, ProjectDebugRequest, given)
+    return chosen
+
+
+def _trace_request(given: Any) -> TraceRequest | ProjectTraceRequest:
+    chosen: TraceRequest | ProjectTraceRequest = _form(TraceRequest, ProjectTraceRequest, given)
+    return chosen
+
+
 AnyDebugRequest = Annotated[DebugRequest | ProjectDebugRequest, BeforeValidator(debug_request)]
+AnyTraceRequest = Annotated[TraceRequest | ProjectTraceRequest, BeforeValidator(_trace_request)]
 
 
 class TraceResponse(ldb.TraceResult):
@@ -158,7 +230,7 @@ class StoredResult(BaseModel):
     result: ldb.TraceResult | ldb.DebugResult | ldb.ProjectDebugResult
 
 
-class JobRequest(_Request):
+class JobRequest(_Strict):
     requests: list[AnyDebugRequest] = Field(
         min_length=1, description="Debug requests, each a program's or a project's, run in order."
     )
@@ -217,6 +289,11 @@ class Health(BaseModel):
     queue: QueueState
     runs: RunState
     model_calls: ModelCallState
+    database: Literal["up", "down"] = Field(
+        default="up",
+        description="Whether the database of results and jobs answers; while it is down, "
+        "what needs it answers 503 (the jobs' counts above are then 0).",
+    )
 
 
 class Version(BaseModel):

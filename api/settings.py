@@ -13,9 +13,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from ldb import concurrency as ldb_concurrency
 
 
-def _default_database() -> Path:
+def _default_database() -> str:
     state = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
-    return Path(state) / "ldb" / "service.sqlite3"
+    return str(Path(state) / "ldb" / "service.sqlite3")
 
 
 class ServiceSettings(BaseSettings):
@@ -78,9 +78,11 @@ class ServiceSettings(BaseSettings):
         description="Work that truly waits: sandbox runs waiting for a core, and requests "
         "waiting for a session; past that, 503 with Retry-After.",
     )
-    database: Path = Field(
+    # A string, not a Path: Path would fold the URL's `//` into one slash.
+    database: str = Field(
         default_factory=_default_database,
-        description="SQLite file of stored results and jobs.",
+        description="Where stored results and jobs live: a SQLite file, or a PostgreSQL "
+        "database's `postgresql://` URL, which several replicas share.",
     )
     job_workers: int = Field(default=1, ge=0, description="Jobs one process runs at once.")
     job_parallel: int = Field(

@@ -17,7 +17,13 @@ from pydantic import BaseModel
 
 import ldb
 from api.errors import Forbidden, TimedOut, TooLarge
-from api.schemas import DebugRequest, ProjectDebugRequest, ResultKind, TraceRequest
+from api.schemas import (
+    DebugRequest,
+    ProjectDebugRequest,
+    ProjectTraceRequest,
+    ResultKind,
+    TraceRequest,
+)
 from api.settings import ServiceSettings
 from api.store import Store
 
@@ -85,19 +91,26 @@ def checked_debug(
     check_base_url(settings, request.base_url)
     if (request.model or "").startswith("replay:"):
         raise Forbidden("model replay:FILE reads a recording from the server's disk: not here")
-    if request.max_iterations > settings.max_iterations:
-        raise ldb.InputError(f"max_iterations: at most {settings.max_iterations} on this server")
     chosen = request.model_dump(include=set(ldb.DebugChoices.model_fields))
+    if "max_iterations" not in request.model_fields_set:
+        # A request that names no rounds is never refused for them: the default, or fewer
+        # where the server allows fewer.
+        chosen["max_iterations"] = min(request.max_iterations, settings.max_iterations)
+    elif request.max_iterations > settings.max_iterations:
+        raise ldb.InputError(f"max_iterations: at most {settings.max_iterations} on this server")
     return ldb.DebugOptions(**chosen, limits=limits(request.limits))
 
 
-def checked_trace(request: TraceRequest, settings: ServiceSettings) -> ldb.RunLimits:
+def checked_trace(
+    request: TraceRequest | ProjectTraceRequest, settings: ServiceSettings
+) -> ldb.RunLimits:
     """The limits of a trace request this server will run, as `checked_debug` checks; a
     project's files each within the size of a program, at most `max_project_files`, at
     paths inside the project."""
-    check_sizes(settings, code=request.code, test=request.test)
-    if request.files is not None:
-        check_project(settings, request.files, request.tests or [])
+    if isinstance(request, ProjectTraceRequest):
+        check_project(settings, request.files, request.tests)
+    else:
+        check_sizes(settings, code=request.code, test=request.test)
     return limits(request.limits)
 
 
@@ -125,12 +138,11 @@ def check_project(
         raise ldb.InputError(f"tests: {given}: no such test file among the project's files{hint}")
 
 
-def trace_project(request: TraceRequest, limits: ldb.RunLimits) -> ldb.TraceResult:
+def trace_project(request: ProjectTraceRequest, limits: ldb.RunLimits) -> ldb.TraceResult:
     """A project's trace, its files written to a folder of their own for the run."""
-    with ldb.project_tree(request.files or {}) as root:
-        tests = request.tests or []
+    with ldb.project_tree(request.files) as root:
         return ldb.trace_project(
-            root, tests, python=sys.executable, env=_PROJECT_ENV, limits=limits
+            root, request.tests, python=sys.executable, env=_PROJECT_ENV, limits=limits
         )
 
 

@@ -248,7 +248,8 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Serve ldb over HTTP with uvicorn. Settings come from LDB_* variables: "
             "LDB_AUTH_TOKEN (require a bearer token), LDB_ALLOWED_BASE_URLS (model servers "
-            "requests may name), LDB_DATABASE (results and jobs), LDB_MAX_RUNS (sandbox runs "
+            "requests may name), LDB_DATABASE (results and jobs: a SQLite file, or a "
+            "postgresql:// URL that replicas share), LDB_MAX_RUNS (sandbox runs "
             "at once), LDB_MAX_SESSIONS, LDB_MAX_MODEL_CALLS, LDB_MAX_QUEUED, LDB_CORS_ORIGINS; "
             "see the README."
         ),

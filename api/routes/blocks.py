@@ -6,14 +6,14 @@ from fastapi import APIRouter
 
 import ldb
 from api.deps import GateDep, SettingsDep
-from api.errors import RESPONSES
+from api.errors import responses
 from api.schemas import BlocksRequest
 from api.work import check_sizes
 
-router = APIRouter(tags=["analysis"], responses=RESPONSES)
+router = APIRouter(tags=["analysis"])
 
 
-@router.post("/blocks")
+@router.post("/blocks", responses=responses(413, 422, 503))
 async def blocks(request: BlocksRequest, settings: SettingsDep, gate: GateDep) -> ldb.BlocksReport:
     """Each unit of the program (functions, methods, class bodies, the module) split into
     basic blocks, with the edges between them. Parsing only: nothing of the program runs."""

@@ -15,17 +15,11 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 import ldb
 from api import work
 from api.deps import GateDep, SettingsDep, StoreDep
-from api.errors import RESPONSES, ErrorBody, Responses, ServiceError, describe
+from api.errors import ServiceError, describe, responses
 from api.events import event
 from api.schemas import AnyDebugRequest, AnyDebugResponse
 
-router = APIRouter(tags=["debug"], responses=RESPONSES)
-
-_MORE: Responses = {
-    403: {"model": ErrorBody, "description": "base_url is not a model server the operator allows"},
-    502: {"model": ErrorBody, "description": "The model server failed"},
-    504: {"model": ErrorBody, "description": "The run took longer than the request budget"},
-}
+router = APIRouter(tags=["debug"])
 
 
 def _checked(request: AnyDebugRequest, settings: SettingsDep) -> work.Accepted:
@@ -38,7 +32,9 @@ def _checked(request: AnyDebugRequest, settings: SettingsDep) -> work.Accepted:
 Checked = Annotated[work.Accepted, Depends(_checked)]
 
 
-@router.post("/debug", responses=_MORE, response_model=AnyDebugResponse)
+@router.post(
+    "/debug", response_model=AnyDebugResponse, responses=responses(403, 413, 422, 502, 503, 504)
+)
 async def debug(
     accepted: Checked, settings: SettingsDep, gate: GateDep, store: StoreDep
 ) -> Response:
@@ -64,7 +60,8 @@ async def _turn(gate: GateDep, checked: Checked) -> AsyncIterator[None]:
 @router.post(
     "/debug/stream",
     response_class=EventSourceResponse,
-    responses=_MORE,
+    # What fails once the stream has begun is its `error` event, not a status.
+    responses=responses(403, 413, 422, 503),
     dependencies=[Depends(_turn)],
 )
 async def debug_stream(

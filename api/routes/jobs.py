@@ -6,23 +6,23 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 import ldb
 from api.deps import SettingsDep, StoreDep
-from api.errors import RESPONSES, ErrorBody, Forbidden, NotFound, Responses, TooLarge
+from api.errors import Forbidden, NotFound, TooLarge, responses
 from api.schemas import JobCreated, JobItem, JobRequest, JobStatus
 from api.store import Job, Store
 from api.work import checked_debug
 
-router = APIRouter(tags=["jobs"], responses=RESPONSES)
+router = APIRouter(tags=["jobs"])
 
-_NOT_FOUND: Responses = {404: {"model": ErrorBody, "description": "No such job"}}
+_NOT_FOUND = responses(404, missing="No such job")
 _POLL_S = 0.25
 
 
-@router.post("/jobs", status_code=202)
+@router.post("/jobs", status_code=202, responses=responses(403, 413, 422))
 def submit(
     jobs: JobRequest, request: Request, settings: SettingsDep, store: StoreDep
 ) -> JobCreated:
@@ -36,14 +36,18 @@ def submit(
             checked_debug(each, settings)
         except (ldb.InputError, Forbidden, TooLarge) as error:
             raise type(error)(f"requests[{index}]: {error}") from None
-    job_id = store.submit([each.model_dump(mode="json") for each in jobs.requests])
+    # As asked, without the defaults: each is checked again when it runs, and a field it left
+    # out takes what the server allows then.
+    job_id = store.submit(
+        [each.model_dump(mode="json", exclude_unset=True) for each in jobs.requests]
+    )
     request.app.state.jobs.submitted()
     return JobCreated(id=job_id, total=len(jobs.requests))
 
 
-@router.get("/jobs")
+@router.get("/jobs", responses=responses(422))
 def list_jobs(store: StoreDep, limit: int = 100) -> list[JobStatus]:
-    """The newest jobs first."""
+    """The newest jobs first, `limit` of them (at least 1, at most 1000)."""
     return [_status(job) for job in store.jobs(max(1, min(limit, 1000)))]
 
 
@@ -53,14 +57,25 @@ def job(job_id: str, store: StoreDep) -> JobStatus:
     return _status(_job(store, job_id))
 
 
-@router.delete("/jobs/{job_id}", responses=_NOT_FOUND)
+@router.post("/jobs/{job_id}/cancel", responses=_NOT_FOUND)
 def cancel(job_id: str, store: StoreDep) -> JobStatus:
     """Cancels the job: no further request of it starts, and the one running stops at its
-    next stage. Finished requests keep their results. Cancelling an ended job changes
-    nothing."""
+    next stage. Finished requests keep their results. Answers the job as it now stands;
+    cancelling an ended job changes nothing."""
     found = _job(store, job_id)
     store.cancel(job_id, {"done": len(found.items)})
     return _status(_job(store, job_id))
+
+
+@router.delete("/jobs/{job_id}", status_code=204, response_class=Response, responses=_NOT_FOUND)
+def delete(job_id: str, store: StoreDep) -> None:
+    """Removes the job, its outcomes and its events, cancelling it first if it has not
+    ended: GET /jobs/{id} is 404 after. The results its requests stored stay, at
+    GET /results/{id}, for as long as results are kept."""
+    found = _job(store, job_id)
+    store.cancel(job_id, {"done": len(found.items)})
+    if not store.delete_job(job_id):
+        raise NotFound(f"no job {job_id!r}")
 
 
 def _known(job_id: str, store: StoreDep) -> None:

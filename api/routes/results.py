@@ -8,10 +8,10 @@ from fastapi import APIRouter
 
 import ldb
 from api.deps import StoreDep
-from api.errors import RESPONSES, ErrorBody, NotFound
+from api.errors import NotFound, responses
 from api.schemas import ResultKind, StoredResult
 
-router = APIRouter(tags=["results"], responses=RESPONSES)
+router = APIRouter(tags=["results"])
 
 _MODELS: dict[ResultKind, type[ldb.TraceResult | ldb.DebugResult | ldb.ProjectDebugResult]] = {
     "trace": ldb.TraceResult,
@@ -21,7 +21,7 @@ _MODELS: dict[ResultKind, type[ldb.TraceResult | ldb.DebugResult | ldb.ProjectDe
 """The model of each kind of result the store holds."""
 
 
-@router.get("/results/{result_id}", responses={404: {"model": ErrorBody}})
+@router.get("/results/{result_id}", responses=responses(404, missing="No such result"))
 def result(result_id: str, store: StoreDep) -> StoredResult:
     """A result of POST /trace, /debug or a job, as it was answered."""
     stored = store.result(result_id)

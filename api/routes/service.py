@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 import ldb
 from api.deps import GateDep, StoreDep
+from api.errors import StoreUnavailable
 from api.schemas import Health, ModelCallState, QueueState, RunState, Version
 from ldb import concurrency
 
@@ -17,7 +18,12 @@ router = APIRouter(tags=["service"])
 def health(gate: GateDep, store: StoreDep) -> Health:
     """Up; the version, how programs run (isolated or not), who can debug, and the load.
     Needs no token, for load balancers and container health checks."""
-    counts = store.counts()
+    # Up while the database is down, so that a load balancer keeps every replica: each
+    # answers 503 with Retry-After for what needs the database, and its jobs resume after.
+    try:
+        counts, up = store.counts(), True
+    except StoreUnavailable:
+        counts, up = {}, False
     load = concurrency.load()
     return Health(
         version=ldb.__version__,
@@ -36,6 +42,7 @@ def health(gate: GateDep, store: StoreDep) -> Health:
             waiting=load.model_calls_waiting,
             limit=load.model_calls_limit,
         ),
+        database="up" if up else "down",
     )
 
 

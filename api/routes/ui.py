@@ -12,11 +12,11 @@ from fastapi.responses import HTMLResponse
 import ldb
 from api import work
 from api.deps import GateDep, StoreDep
-from api.errors import RESPONSES, ErrorBody, NotFound
+from api.errors import NotFound, responses
 from api.store import StoredResult
 
 public = APIRouter(tags=["viewer"])
-router = APIRouter(tags=["viewer"], responses=RESPONSES)
+router = APIRouter(tags=["viewer"])
 
 
 @public.get("/ui", response_class=HTMLResponse)
@@ -36,7 +36,7 @@ def page() -> str:
     )
 
 
-@router.get("/results/{result_id}/view", responses={404: {"model": ErrorBody}})
+@router.get("/results/{result_id}/view", responses=responses(404, 503, missing="No such result"))
 async def view(result_id: str, store: StoreDep, gate: GateDep) -> dict[str, Any]:
     """What the viewer draws for a stored result: each program's graphs laid out, its trace
     (a debug result's rounds traced again for their states), verdicts and repairs."""

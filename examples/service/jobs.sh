@@ -2,7 +2,7 @@
 # Jobs: many debug requests at once, run in the background and kept across restarts.
 # POST /jobs (202 and the job's id), GET /jobs/{id}/events (its events as they happen; a
 # client that reconnects sends Last-Event-ID and misses nothing), GET /jobs/{id}, GET /jobs,
-# and DELETE /jobs/{id} on a second job.
+# then POST /jobs/{id}/cancel and DELETE /jobs/{id} (which removes it) on a second job.
 #
 #   examples/service/jobs.sh        # LDB_URL, LDB_AUTH_TOKEN
 set -euo pipefail
@@ -24,4 +24,8 @@ request GET "/jobs?limit=5" | pretty
 
 cancelled=$(request POST /jobs "{\"requests\": [$one]}" | field id)
 echo "== job $cancelled, cancelled (or already done: cancelling changes nothing then)"
-request DELETE "/jobs/$cancelled" | pretty
+request POST "/jobs/$cancelled/cancel" | pretty
+echo "== job $cancelled, deleted"
+request DELETE "/jobs/$cancelled"
+gone=$(curl --silent -o /dev/null -w '%{http_code}' ${auth[@]+"${auth[@]}"} "$LDB_URL/jobs/$cancelled")
+echo "GET /jobs/$cancelled after: $gone"

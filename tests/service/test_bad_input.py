@@ -61,8 +61,8 @@ MALFORMED: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("/blocks", {"json": {"code": 5}}, "body.code: Input should be a valid string"),
     ("/trace", {"json": {"code": "x = 1\n", "test": {}}}, "body.test"),
-    ("/trace", {"json": {"code": "x = 1\n"}}, "give `code` and `test`, or a project's `files`"),
-    ("/trace", {"json": {**PASSING, "files": {"a.py": ""}}}, "`files` is a project"),
+    ("/trace", {"json": {"code": "x = 1\n"}}, "body.test: Field required"),
+    ("/trace", {"json": {**PASSING, "files": {"a.py": ""}}}, "body.code: Extra inputs are not"),
     ("/debug", {"json": {"test": "assert True"}}, "body.code: Field required"),
     ("/trace", {"json": {**PASSING, "colour": "red"}}, "body.colour: Extra inputs are not"),
     ("/debug", {"json": {**PASSING, "max_iterations": -1}}, "body.max_iterations"),
@@ -79,6 +79,21 @@ MALFORMED: list[tuple[str, dict[str, Any], str]] = [
         "/jobs",
         {"json": {"requests": [{"code": "x = 1\n", "test": 3}]}},
         "body.requests.0.test",
+    ),
+    # Each value of the JSON type the document asks, none taken for another.
+    ("/debug", {"json": {**PASSING, "max_iterations": "1"}}, "body.max_iterations: Input should"),
+    ("/debug", {"json": {**PASSING, "max_iterations": True}}, "body.max_iterations: Input should"),
+    ("/debug", {"json": {**PASSING, "max_iterations": 1.5}}, "body.max_iterations: Input should"),
+    (
+        "/trace",
+        {"json": {**PASSING, "limits": {"exact_counts": 0}}},
+        "body.limits.exact_counts: Input should be a valid boolean",
+    ),
+    ("/debug", {"json": {**PASSING, "test": ""}}, "body.test"),
+    (
+        "/blocks",
+        {"content": b'{"code": "\xff"}', "headers": {"content-type": "application/json"}},
+        "body: not JSON in UTF-8",
     ),
 ]
 
@@ -101,6 +116,12 @@ MALFORMED: list[tuple[str, dict[str, Any], str]] = [
         "text-plain",
         "empty",
         "job-item",
+        "iterations-a-string",
+        "iterations-a-boolean",
+        "iterations-a-fraction",
+        "limit-a-number-for-a-boolean",
+        "test-empty",
+        "not-utf-8",
     ],
 )
 def test_a_request_that_does_not_validate_is_invalid_naming_the_field(
@@ -108,6 +129,12 @@ def test_a_request_that_does_not_validate_is_invalid_naming_the_field(
 ) -> None:
     reply = client.post(path, **request_args)
     assert words in error(reply, 422, "invalid_request")
+
+
+def test_a_whole_number_is_an_integer_as_json_schema_says(client: httpx.Client) -> None:
+    reply = client.post("/debug", json={**PASSING, "max_iterations": 1.0, "seed": 7.0})
+    assert reply.status_code == 200, reply.text
+    assert (reply.json()["status"], reply.json()["seed"]) == ("passed", 7)
 
 
 def test_a_sane_request_id_is_echoed_on_success_and_error(client: httpx.Client) -> None:

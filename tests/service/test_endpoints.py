@@ -129,6 +129,7 @@ PATHS = {
     "/debug/stream",
     "/jobs",
     "/jobs/{job_id}",
+    "/jobs/{job_id}/cancel",
     "/jobs/{job_id}/events",
     "/results/{result_id}",
     "/results/{result_id}/view",
@@ -149,20 +150,18 @@ def test_openapi_lists_every_path(openapi: dict[str, Any]) -> None:
 
 
 def test_openapi_documents_every_error_as_the_error_body(openapi: dict[str, Any]) -> None:
-    error_body = {"$ref": "#/components/schemas/ErrorBody"}
+    error_body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
     assert "error" in openapi["components"]["schemas"]["ErrorBody"]["properties"]
-    checked = 0
-    for path, operations in openapi["paths"].items():
-        if path in ("/health", "/version", "/ui"):
-            continue
-        for method, operation in operations.items():
-            for status in ("413", "422", "503"):
-                content = operation["responses"][status]["content"]
-                assert content, (method, path, status)
-                for media in content.values():
-                    assert media["schema"] == error_body, (method, path, status)
-                checked += 1
-    assert checked == 3 * 11  # the eleven operations beside /health, /version and /ui
+    errors = [
+        (method, path, status, answer)
+        for path, operations in openapi["paths"].items()
+        for method, operation in operations.items()
+        for status, answer in operation["responses"].items()
+        if not status.startswith("2")
+    ]
+    assert len(errors) > 2 * len(PATHS)
+    for method, path, status, answer in errors:
+        assert answer["content"] == error_body, (method, path, status)
     # FastAPI's own 422 body is not what the service sends.
     assert "HTTPValidationError" not in str(openapi)
 

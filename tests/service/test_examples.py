@@ -23,7 +23,14 @@ SHOWS = {
     "trace": ['"status": "failed"', '"traced_case": 1', '"id": '],
     "debug": ['"status": "fixed"', "+    for start in range(len(values) - width + 1):"],
     "debug_stream": ["event: tests", "event: verdicts", "event: repair", "event: done"],
-    "jobs": ['"state": "queued"', "event: item", "event: done", '"state": "done"'],
+    "jobs": [
+        '"state": "queued"',
+        "event: item",
+        "event: done",
+        '"state": "done"',
+        "deleted",
+        "after: 404",
+    ],
     "results": ['"kind": "trace"', '"status": "failed"'],
 }
 

@@ -288,6 +288,7 @@ GUARDED: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/jobs", {}),
     ("POST", "/jobs", {"json": {"requests": [PASSING]}}),
     ("GET", "/jobs/x", {}),
+    ("POST", "/jobs/x/cancel", {}),
     ("DELETE", "/jobs/x", {}),
     ("GET", "/jobs/x/events", {}),
     ("GET", "/results/x", {}),
