@@ -118,7 +118,8 @@ _WHEN: dict[int, str] = {
     413: "The body, a program or a job is over the server's limits",
     422: "The request or its program, test or limits cannot be used",
     502: "The model server failed",
-    503: "The service is busy (retry after Retry-After seconds) or cannot run programs now",
+    503: "The service is busy, cannot run programs now, or cannot reach its database "
+    "(retry after Retry-After seconds)",
     504: "The run took longer than the request budget",
 }
 

@@ -18,11 +18,12 @@ from api.work import checked_debug
 
 router = APIRouter(tags=["jobs"])
 
-_NOT_FOUND = responses(404, missing="No such job")
+# Every route here reads or writes the store, which a database outage makes answer 503.
+_NOT_FOUND = responses(404, 503, missing="No such job")
 _POLL_S = 0.25
 
 
-@router.post("/jobs", status_code=202, responses=responses(403, 413, 422))
+@router.post("/jobs", status_code=202, responses=responses(403, 413, 422, 503))
 def submit(
     jobs: JobRequest, request: Request, settings: SettingsDep, store: StoreDep
 ) -> JobCreated:
@@ -45,7 +46,7 @@ def submit(
     return JobCreated(id=job_id, total=len(jobs.requests))
 
 
-@router.get("/jobs", responses=responses(422))
+@router.get("/jobs", responses=responses(422, 503))
 def list_jobs(store: StoreDep, limit: int = 100) -> list[JobStatus]:
     """The newest jobs first, `limit` of them (at least 1, at most 1000)."""
     return [_status(job) for job in store.jobs(max(1, min(limit, 1000)))]

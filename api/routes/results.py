@@ -21,7 +21,7 @@ _MODELS: dict[ResultKind, type[ldb.TraceResult | ldb.DebugResult | ldb.ProjectDe
 """The model of each kind of result the store holds."""
 
 
-@router.get("/results/{result_id}", responses=responses(404, missing="No such result"))
+@router.get("/results/{result_id}", responses=responses(404, 503, missing="No such result"))
 def result(result_id: str, store: StoreDep) -> StoredResult:
     """A result of POST /trace, /debug or a job, as it was answered."""
     stored = store.result(result_id)

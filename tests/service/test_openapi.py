@@ -36,13 +36,13 @@ ANSWERS = {
     "POST /debug": {"200", "403", "413", "422", "502", "503", "504"},
     # Past its 200 a stream says what went wrong in an `error` event.
     "POST /debug/stream": {"200", "403", "413", "422", "503"},
-    "POST /jobs": {"202", "403", "413", "422"},
-    "GET /jobs": {"200", "422"},
-    "GET /jobs/{job_id}": {"200", "404"},
-    "POST /jobs/{job_id}/cancel": {"200", "404"},
-    "DELETE /jobs/{job_id}": {"204", "404"},
-    "GET /jobs/{job_id}/events": {"200", "404"},
-    "GET /results/{result_id}": {"200", "404"},
+    "POST /jobs": {"202", "403", "413", "422", "503"},
+    "GET /jobs": {"200", "422", "503"},
+    "GET /jobs/{job_id}": {"200", "404", "503"},
+    "POST /jobs/{job_id}/cancel": {"200", "404", "503"},
+    "DELETE /jobs/{job_id}": {"204", "404", "503"},
+    "GET /jobs/{job_id}/events": {"200", "404", "503"},
+    "GET /results/{result_id}": {"200", "404", "503"},
     "GET /results/{result_id}/view": {"200", "404", "503"},
 }
 """What each operation may answer, without a token to ask for."""
