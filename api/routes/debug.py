@@ -106,12 +106,14 @@ async def debug_stream(
         task.add_done_callback(_forget)
     try:
         result = task.result()
+        # Inside: a result that cannot be stored (the database away) ends the stream with an
+        # error event that says so, not silently.
+        _, result_id = await work.store_result(store, result, accepted.request)
     except (ldb.LdbError, ServiceError) as error:
         status, kind, message = describe(error)
         data = {"type": kind, "message": message, "status": status}
         yield ServerSentEvent(event="error", data=data, id=str(sequence + 1))
         return
-    _, result_id = await work.store_result(store, result, accepted.request)
     done = {"id": result_id, **result.model_dump(mode="json")}
     yield ServerSentEvent(event="done", data=done, id=str(sequence + 1))
 
