@@ -24,9 +24,7 @@ def both(sqlite: str) -> Sql:
     return Sql(sqlite, sqlite.replace("?", "%s"))
 
 
-SQLITE_SCHEMA = """
-PRAGMA journal_mode=WAL;
-PRAGMA synchronous=NORMAL;
+_TABLES = """
 CREATE TABLE IF NOT EXISTS results (
     id TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -61,6 +59,8 @@ CREATE TABLE IF NOT EXISTS job_events (
     PRIMARY KEY (job_id, seq)
 );
 """
+SQLITE_SCHEMA = "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n" + _TABLES
+
 SQLITE_COLUMNS = "PRAGMA table_info(results)"
 SQLITE_ADD_REQUEST = "ALTER TABLE results ADD COLUMN request TEXT"
 """A database from before requests were kept with their results lacks the column."""
@@ -71,41 +71,7 @@ SQLITE_ADD_REQUEST = "ALTER TABLE results ADD COLUMN request TEXT"
 # The advisory locks' keys are numbers no other application on the database should use: "ldb"
 # in ASCII (0x6C6462), then which lock.
 POSTGRES_SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(1818518017)"
-POSTGRES_SCHEMA = """
-CREATE TABLE IF NOT EXISTS results (
-    id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    created DOUBLE PRECISION NOT NULL,
-    body TEXT NOT NULL,
-    request TEXT
-);
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY,
-    created DOUBLE PRECISION NOT NULL,
-    state TEXT NOT NULL,
-    requests TEXT NOT NULL,
-    total INTEGER NOT NULL,
-    owner TEXT,
-    lease_until DOUBLE PRECISION,
-    finished DOUBLE PRECISION
-);
-CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, created);
-CREATE TABLE IF NOT EXISTS job_items (
-    job_id TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    result_id TEXT,
-    message TEXT,
-    PRIMARY KEY (job_id, position)
-);
-CREATE TABLE IF NOT EXISTS job_events (
-    job_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    event TEXT NOT NULL,
-    data TEXT NOT NULL,
-    PRIMARY KEY (job_id, seq)
-);
-"""
+POSTGRES_SCHEMA = _TABLES.replace(" REAL", " DOUBLE PRECISION")
 
 PUT_RESULT = both("INSERT INTO results (id, kind, created, body, request) VALUES (?, ?, ?, ?, ?)")
 RESULT = both("SELECT id, kind, created, body, request FROM results WHERE id = ?")

@@ -5,7 +5,6 @@ functions first, each part under its file), and the request for whole functions 
 from __future__ import annotations
 
 import ast
-import re
 import textwrap
 from collections.abc import Callable, Collection, Mapping, Sequence
 
@@ -13,7 +12,7 @@ from ldb import asts
 from ldb.debugging.chat import prompt
 from ldb.debugging.chat.prompt import Label, TracePrompt
 from ldb.debugging.offline.localise import Localisation
-from ldb.debugging.offline.project import SEPARATOR
+from ldb.debugging.offline.project import IMPORT_PLACE, SEPARATOR
 from ldb.literals import Level
 from ldb.llm.base import Message
 from ldb.models import CaseResult, Event, FunctionGraph, TraceResult
@@ -29,9 +28,6 @@ _MAX_PARTS: dict[Level, int] = {"block": 10, "line": 30, "function": 5}
 at the function level, since a project's failure crosses functions."""
 
 _FAILED = ("failed", "error", "timeout")
-
-# `pkg/mod.py:12: NameError: …`, the place an import failure names first.
-_PLACE = re.compile(r"(?P<file>[^\s:]+\.py):(?P<line>\d+): ")
 
 _WINDOW = 40
 """Lines shown either side of the line an import failure names, when its file is too long to
@@ -310,7 +306,7 @@ def _ran(
 def _named(message: str, read: Read, files: Collection[str], budget: int) -> str:
     """The file an import failure names, whole or around the line it names, and the
     project's files it imports when it is not one of them (a test)."""
-    place = _PLACE.match(message)
+    place = IMPORT_PLACE.match(message)
     if place is None:
         return ""
     file, line = place["file"], int(place["line"])

@@ -29,8 +29,8 @@ _IMPORTS = "<imports>"
 _BATCH = 8
 """Candidates checked by one warm run: its start-up shared by all of them."""
 
-# `pkg/mod.py:12: NameError: …`, the place a collection error names first.
-_PLACE = re.compile(r"^(?P<file>[^\s:]+\.py):(?P<line>\d+): ")
+IMPORT_PLACE = re.compile(r"^(?P<file>[^\s:]+\.py):(?P<line>\d+): ")
+"""`pkg/mod.py:12: NameError: …`: the place the message of code failing on import names."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def _import_failure(state: ProjectRound, budget_s: float) -> ProjectStep:
     """The code under test fails on import: the line it names is the suspect, and the goal
     is that the tests collect."""
     message = state.result.message or "the project's code fails on import"
-    place = _PLACE.match(message)
+    place = IMPORT_PLACE.match(message)
     blamed = Verdict(function="<module>", block=None, correct=False, explanation=message)
     if place is None or place["file"] not in state.editable:
         return ProjectStep([blamed], None, message=f"no repair for: {message}")
