@@ -140,9 +140,21 @@ class JobRunner:
                 stopped.set()
 
         width = max(1, min(self.settings.job_parallel, len(todo)))
-        with ThreadPoolExecutor(width, thread_name_prefix=f"ldb-job-{job.id[:8]}") as pool:
-            for finished in [pool.submit(attempt, *item) for item in todo]:
-                finished.result()
+        ended = threading.Event()
+        keeper = threading.Thread(
+            target=self._keep_lease,
+            args=(job.id, ended, stopped),
+            name=f"ldb-lease-{job.id[:8]}",
+            daemon=True,
+        )
+        keeper.start()
+        try:
+            with ThreadPoolExecutor(width, thread_name_prefix=f"ldb-job-{job.id[:8]}") as pool:
+                for finished in [pool.submit(attempt, *item) for item in todo]:
+                    finished.result()
+        finally:
+            ended.set()
+            keeper.join()
         if outage.is_set():
             self._after_outage(job.id, unrecorded)
         elif stopped.is_set():
@@ -150,6 +162,18 @@ class JobRunner:
                 self._until_stored(self.store.release, job.id, self.owner)
         else:
             self._until_stored(self.store.finish, job.id, self.owner, {"total": job.total})
+
+    def _keep_lease(self, job_id: str, ended: threading.Event, stopped: threading.Event) -> None:
+        """Renews the job's lease every third of it while the job runs: a request can go a
+        long while between the stages that also renew it (a repair search, a slow model), and
+        a lease run out meanwhile would hand the job to a second worker."""
+        while not ended.wait(self.settings.lease_s / 3):
+            try:
+                if not self._still_ours(job_id):
+                    stopped.set()  # cancelled, or taken over: start no further request
+                    return
+            except StoreUnavailable:
+                continue  # the requests run on through an outage; the lease may lapse
 
     def _after_outage(self, job_id: str, unrecorded: list[tuple[int, Outcome]]) -> None:
         """Once the database is back: records the requests that finished while it was away

@@ -238,7 +238,10 @@ class JobRequest(_Strict):
 
 class JobItem(BaseModel):
     index: int
-    status: str = Field(description="The debug status, or `error`.")
+    status: ldb.DebugStatus = Field(
+        description="How the request ended, as its result's `status` says (`error` also when "
+        "it could not run): `plausible` is not `fixed`, its result's `doubts` say why."
+    )
     result_id: str | None = Field(description="GET /results/{result_id}; null on an error.")
     message: str | None
 

@@ -24,7 +24,7 @@ from ldb.wire import PROGRAM_FILENAME
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from ldb.models import DebugResult, TraceResult
+    from ldb.models import DebugResult, ProjectDebugResult, TraceResult
     from ldb.settings import DebugOptions, RunLimits
 
 log = logging.getLogger("ldb")
@@ -147,16 +147,18 @@ def _parser() -> argparse.ArgumentParser:
             "Any OpenAI-compatible chat model can judge and repair instead (--model, "
             "--base-url, and the key in LDB_API_KEY or OPENAI_API_KEY)."
         ),
-        epilog="Exit codes: 0 passed or fixed, 1 still failing, 2 bad input, 3 internal, "
-        "sandbox or model error.",
+        epilog="Exit codes: 0 passed or fixed, 1 still failing or only plausible (the tests "
+        "pass after a repair that a check doubts: look at it before trusting it), 2 bad input, "
+        "3 internal, sandbox or model error.",
     )
     projects = _program_and_test(debugging, "the visible test", project=True)
     assert projects is not None
     projects.add_argument(
         "--apply",
         action="store_true",
-        help="write a repair that makes the tests pass into the tree (refused if a file it "
-        "changes was changed meanwhile); without it the project is never written",
+        help="write a fixed repair into the tree (refused if a file it changes was changed "
+        "meanwhile; a plausible one, which a check doubts, is never written: git apply its "
+        "patch yourself); without it the project is never written",
     )
     projects.add_argument(
         "--allow-test-edits",
@@ -226,9 +228,11 @@ def _parser() -> argparse.ArgumentParser:
         "report",
         help="summarise an evaluation's results, and compare them with LDB's",
         description=(
-            "pass@1 of the seeds and after debugging, what was fixed and broken, rounds, tokens "
-            "and time, as Markdown on standard output; with --compare, problem by problem against "
-            "LDB's own results file; with --plot, a PNG of pass@1 by the rounds allowed."
+            "pass@1 of the seeds and after debugging, what debugging solved and broke, the "
+            "repairs called fixed apart from the plausible ones (a check doubts them) and how "
+            "many of each pass the hidden test, rounds, tokens and time, as Markdown on "
+            "standard output; with --compare, problem by problem against LDB's own results "
+            "file; with --plot, a PNG of pass@1 by the rounds allowed."
         ),
     )
     reporting.add_argument("results", type=Path, metavar="RESULTS", help="what ldb eval wrote")
@@ -642,7 +646,7 @@ def _debug(args: argparse.Namespace) -> int:
     if result.status == "error":
         print(f"ldb: {result.message}", file=sys.stderr)
         return EXIT_INTERNAL
-    return EXIT_OK if result.status in ("passed", "fixed") else EXIT_FAILING
+    return _exit_code(result)
 
 
 def _debug_project(args: argparse.Namespace) -> int:
@@ -694,6 +698,19 @@ def _debug_project(args: argparse.Namespace) -> int:
     if args.apply and result.status == "fixed" and result.files and not result.applied:
         print(f"ldb: {result.notes[-1]}", file=sys.stderr)
         return EXIT_FAILING
+    if args.apply and result.status == "plausible" and result.files:
+        doubts, patch = ("`doubts`", "its `patch`") if args.json else ("above", "the patch above")
+        print(
+            f"ldb: --apply did not write the repair into {root}: it is only plausible, a check "
+            f"doubts it (see {doubts}); to apply it anyway, `git apply` {patch} in {root}",
+            file=sys.stderr,
+        )
+    return _exit_code(result)
+
+
+def _exit_code(result: DebugResult | ProjectDebugResult) -> int:
+    """0 when the tests pass as given or after a fix; 1 otherwise, a plausible repair too: a
+    script must not take a repair a check doubts for a fix."""
     return EXIT_OK if result.status in ("passed", "fixed") else EXIT_FAILING
 
 

@@ -295,18 +295,30 @@ class Iteration(_Frozen):
     seconds: float
 
 
-DebugStatus = Literal["passed", "fixed", "unfixed", "error"]
+DebugStatus = Literal["passed", "fixed", "plausible", "unfixed", "error"]
+"""passed: the tests passed as given; fixed: they pass after a repair that cleared every check
+of its evidence; plausible: they pass after a repair, but a check doubts it (`doubts` says
+which), so it needs a person's look; unfixed: they still fail when the budget ended; error:
+the run could not go on."""
+_STATUS_WORDS = (
+    "passed: the tests passed as given; fixed: they pass after a repair that cleared every "
+    "check of its evidence; plausible: they pass after a repair that a check doubts (see "
+    "`doubts`); unfixed: they still fail when the budget ended; error: the run could not go on."
+)
+_DOUBTS_WORDS = (
+    "Why a repair that passes the tests is only plausible, a sentence per check it failed "
+    "(an edit of the kind overfitted repairs make, another repair passing the same tests that "
+    "answers differently, an example of the task it fails, …); empty otherwise."
+)
 
 
 class DebugResult(_Frozen):
     """What `ldb debug` reports: the final program and every round that led to it."""
 
     schema_version: int = SCHEMA_VERSION
-    status: DebugStatus = Field(
-        description="passed: the tests passed as given; fixed: they pass after repair; "
-        "unfixed: they still fail when the budget ended; error: the run could not go on."
-    )
+    status: DebugStatus = Field(description=_STATUS_WORDS)
     message: str | None = Field(default=None, description="Why, when not passed or fixed.")
+    doubts: list[str] = Field(default_factory=list, description=_DOUBTS_WORDS)
     program: str = Field(description="The final program (the input when nothing was fixed).")
     diff: str = Field(description="Unified diff from the input program to the final one.")
     model: str = Field(description="`offline`, or the chat model's name.")
@@ -348,10 +360,12 @@ class ProjectDebugResult(_Frozen):
     schema_version: int = SCHEMA_VERSION
     status: DebugStatus = Field(
         description="passed: nothing to debug (the tests named pass); fixed: they pass after "
-        "repair, and every test of their files that passed still does; unfixed: the budget "
-        "ended first; error: the run could not go on."
+        "repair, every test of their files that passed still does, and the repair cleared "
+        "every check of its evidence; plausible: as fixed, but a check doubts the repair "
+        "(see `doubts`); unfixed: the budget ended first; error: the run could not go on."
     )
     message: str | None = Field(default=None, description="Why, when not passed or fixed.")
+    doubts: list[str] = Field(default_factory=list, description=_DOUBTS_WORDS)
     root: str = Field(description="The project's root, as given.")
     targets: list[str] = Field(description="The failing tests debugged, as node ids.")
     tests: list[str] = Field(

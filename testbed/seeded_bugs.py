@@ -34,9 +34,12 @@ SMALL_EDIT_KINDS = (
     "swapped_operands",
     "wrong_variable",
     "wrong_return",
+    "missing_statement",
+    "wrong_init",
+    "wrong_call",
 )
 """Faults one small edit of one line undoes: what a repair search should find."""
-HARD_KINDS = ("missing_statement", "wrong_init", "wrong_call", "logic")
+HARD_KINDS = ("logic",)
 """Faults beyond one small edit: a repair search should not find these."""
 KINDS = SMALL_EDIT_KINDS + HARD_KINDS
 

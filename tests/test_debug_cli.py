@@ -18,6 +18,7 @@ from ldb.cli import main
 from testbed.chat_server import ChatServer
 from tests.helpers.cli import ldb_command
 from tests.helpers.paths import ROOT
+from tests.helpers.plausible import CLAMP, CLAMP_FAILED, CLAMP_TEST, OVERFITTED
 from tests.helpers.settings import settings_without
 
 # Settings from the developer's shell that would steer the run away from the offline engine,
@@ -331,3 +332,52 @@ def test_colour_when_forced_unless_no_color(
         assert colours(removed) != colours(added)
     else:
         assert colours(result.stdout) == set()
+
+
+def test_a_repair_failing_the_tasks_examples_is_plausible_in_yellow_and_exits_1(
+    tmp_path: Path,
+) -> None:
+    """A model whose repair passes the visible test and fails the docstring's other examples:
+    shown with its diff as a fix is, but PLAUSIBLE, each doubt listed, and exit code 1."""
+    (tmp_path / "clamp.py").write_text(CLAMP)
+    model = ("--model", "gpt-test", "--feedback", "simple")
+    with ChatServer() as server:
+        server.complete(f"```python\n{OVERFITTED}```")
+        server.complete(f"```python\n{OVERFITTED}```")
+        shown = debug_command(
+            "clamp.py",
+            *("--test", CLAMP_TEST, *model, "--base-url", server.url),
+            cwd=tmp_path,
+            env={"TERM": "xterm", "FORCE_COLOR": "1"},
+        )
+        as_json = debug_command(
+            "clamp.py",
+            *("--test", CLAMP_TEST, *model, "--base-url", server.url, "--json"),
+            cwd=tmp_path,
+        )
+    assert shown.returncode == 1, shown.stderr
+    lines = {_SGR.sub("", line): line for line in shown.stdout.splitlines()}
+    plain = list(lines)
+    assert "-    return min(x, high)" in plain and "+    return 0" in plain
+    outcome, doubt = plain[-2:]
+    assert outcome.startswith(
+        "PLAUSIBLE  after 1 round  the tests pass after a repair, but a check doubts it: "
+        "look before trusting it   [gpt-test, 15 tokens, "
+    )
+    assert doubt.startswith("  doubt: fails 2 of ") and CLAMP_FAILED in doubt
+    assert 33 in colours(lines[outcome]) and 32 not in colours(lines[outcome])  # yellow
+
+    assert as_json.returncode == 1, as_json.stderr
+    document = json.loads(as_json.stdout)
+    jsonschema.validate(document, json.loads((ROOT / "schemas" / "debug.schema.json").read_text()))
+    assert (document["status"], document["program"]) == ("plausible", OVERFITTED)
+    assert document["doubts"] == [doubt.removeprefix("  doubt: ")]
+    assert document["message"].endswith("a check doubts it: look before trusting it")
+
+
+def test_help_says_a_plausible_repair_exits_1() -> None:
+    shown = ldb_command("debug", "--help")
+    assert shown.returncode == 0
+    words = " ".join(shown.stdout.split())
+    assert "1 still failing or only plausible (the tests pass after a repair that a check" in words
+    assert "a plausible one, which a check doubts, is never written" in words

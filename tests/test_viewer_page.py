@@ -11,6 +11,7 @@ import ldb
 from ldb.present import viewer
 from tests.helpers.cli import debug_to_html
 from tests.helpers.paths import EXAMPLES
+from tests.helpers.plausible import CLAMP_FAILED, OVERFITTED, RIGHT, debug_clamp_to_html
 
 
 def embedded(page: str) -> Any:
@@ -56,3 +57,27 @@ def test_debug_html_from_the_command_line(tmp_path: Path) -> None:
     assert first["diff"].startswith("--- a/program.py")
     assert first["trace"]["traced_case"] == 1
     assert data["views"][1]["trace"]["status"] == "passed"
+
+
+def test_a_fixed_runs_page_says_so_and_has_no_doubts(tmp_path: Path) -> None:
+    out = tmp_path / "debug.html"
+    result = debug_clamp_to_html(RIGHT, out)
+    assert result.returncode == 0, result.stderr
+    data = embedded(out.read_text())
+    assert [view["title"] for view in data["views"]] == ["Round 1", "Final (fixed)"]
+    summary = data["summary"]
+    assert (summary["status"], summary["message"], summary["doubts"]) == ("fixed", None, [])
+
+
+def test_a_plausible_runs_page_shows_its_status_and_doubts(tmp_path: Path) -> None:
+    out = tmp_path / "debug.html"
+    result = debug_clamp_to_html(OVERFITTED, out)
+    assert result.returncode == 1, result.stderr
+    data = embedded(out.read_text())
+    assert [view["title"] for view in data["views"]] == ["Round 1", "Final (plausible)"]
+    summary = data["summary"]
+    assert summary["line"].startswith("plausible after 1 round (gpt-test)")
+    assert summary["status"] == "plausible"
+    [doubt] = summary["doubts"]
+    assert doubt.startswith("fails 2 of ") and CLAMP_FAILED in doubt
+    assert summary["message"].endswith("a check doubts it: look before trusting it")

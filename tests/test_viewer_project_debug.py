@@ -178,6 +178,25 @@ def test_a_project_summary_holds_targets_tests_and_the_patch() -> None:
     assert heading["patch"] == result.patch and heading["seconds"] == 2.5
 
 
+def test_a_plausible_projects_summary_and_final_view_say_so(tmp_path: Path) -> None:
+    doubt = "the edit leaves `x` unused"
+    message = "the tests pass after a repair, but a check doubts it: look before trusting it"
+    result = two_rounds().model_copy(
+        update={"status": "plausible", "message": message, "doubts": [doubt]}
+    )
+    heading = viewer.summary("ldb debug --project p", result)
+    assert heading["line"].startswith("plausible after 2 rounds (offline)")
+    assert (heading["status"], heading["message"], heading["doubts"]) == (
+        "plausible",
+        message,
+        [doubt],
+    )
+    *_, final = viewer.project_debug_views(tree(tmp_path, ORIGINAL), result)
+    assert final["title"] == "Final (plausible)" and final["diff"] == result.patch
+    fixed = viewer.summary("ldb debug --project p", two_rounds())
+    assert (fixed["status"], fixed["message"], fixed["doubts"]) == ("fixed", None, [])
+
+
 def test_nothing_to_debug_still_makes_a_page(tmp_path: Path) -> None:
     result = two_rounds().model_copy(
         update={"status": "passed", "iterations": [], "patch": "", "files": {}}

@@ -44,7 +44,9 @@ async def debug(
     A program (`code` and `test`) gets a `DebugResponse`, its final `program` and `diff`; a
     project (its `files` and the pytest `tests` to debug) a `ProjectDebugResponse`, whose
     `patch` (paths relative to the project's root) and changed `files` are the repair for
-    the client to apply."""
+    the client to apply. Its `status` says what was shown: `passed` (as given), `fixed` (a
+    repair that cleared every check), `plausible` (the tests pass after a repair that a check
+    doubts, each doubt in `doubts`: look before trusting it), `unfixed` or `error`."""
     result = await gate.run(lambda: work.debug(*accepted, settings))
     body, result_id = await work.store_result(store, result, accepted.request)
     return work.with_id(body, result_id)

@@ -129,12 +129,15 @@ def _status(job: Job) -> JobStatus:
         finished=job.finished,
         total=job.total,
         done=len(job.items),
+        # Validated, not taken on trust: the database holds the status as text.
         items=[
-            JobItem(
-                index=item.position,
-                status=item.status,
-                result_id=item.result_id,
-                message=item.message,
+            JobItem.model_validate(
+                {
+                    "index": item.position,
+                    "status": item.status,
+                    "result_id": item.result_id,
+                    "message": item.message,
+                }
             )
             for item in job.items
         ],

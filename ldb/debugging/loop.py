@@ -10,6 +10,7 @@ from typing import Any
 
 from ldb import cfg
 from ldb.debugging.choice import choose
+from ldb.debugging.doubts import failed_examples
 from ldb.debugging.strategy import Round, Step, Strategy
 from ldb.errors import InputError
 from ldb.llm.base import Usage as TokenUsage
@@ -93,6 +94,7 @@ class _Loop:
         usage = TokenUsage()
         status: DebugStatus = "unfixed"
         message: str | None = None
+        doubts: list[str] = []
         sandbox_mode: Any = "bwrap"
         for index in range(max_iterations + 1):
             result = self._test(program)
@@ -100,8 +102,14 @@ class _Loop:
             self.progress("tests", {"iteration": index, "result": result})
             if result.traced_case is not None and result.status != "passed":
                 self.progress("trace", {"iteration": index, "result": result})
+            if result.status == "passed" and index == 0:
+                status = "passed"
+                break
             if result.status == "passed":
-                status = "passed" if index == 0 else "fixed"
+                doubts += self._unseen_examples_failed(program)
+                status = "plausible" if doubts else "fixed"
+                if doubts:
+                    message = plausible_message(doubts)
                 break
             if result.status in _BAD_TEST:
                 words, why = _BAD_TEST[result.status], result.message or ""
@@ -127,6 +135,7 @@ class _Loop:
                 )
             )
             usage += step.usage
+            doubts += [doubt for doubt in step.doubts if doubt not in doubts]
             self.progress("verdicts", {"iteration": index, "verdicts": step.verdicts})
             iterations.append(self._iteration(index, program, result, step, round_started))
             if step.program is None:
@@ -139,6 +148,7 @@ class _Loop:
         debug_result = DebugResult(
             status=status,
             message=message,
+            doubts=doubts if status == "plausible" else [],
             program=program,
             diff=unified_diff(self.code, program),
             model=self.strategy.name,
@@ -153,6 +163,16 @@ class _Loop:
         log.info("debug %s after %d rounds", status, len(iterations))
         self.progress("done", {"result": debug_result})
         return debug_result
+
+    def _unseen_examples_failed(self, program: str) -> list[str]:
+        return failed_examples(
+            self.code,
+            program,
+            task=self.task,
+            entry_point=self.defines,
+            tests=self.test,
+            limits=self.limits,
+        )
 
     def _test(self, program: str) -> TraceResult:
         """The tests on `program`, with a failing case chosen at random (by the seed) traced."""
@@ -190,6 +210,11 @@ class _Loop:
             diff=diff,
             seconds=round(time.perf_counter() - started, 3),
         )
+
+
+def plausible_message(doubts: list[str]) -> str:
+    checks = "a check doubts it" if len(doubts) == 1 else f"{len(doubts)} checks doubt it"
+    return f"the tests pass after a repair, but {checks}: look before trusting it"
 
 
 def _tested_function(code: str, test: str | Sequence[str]) -> str | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ldb import cfg
 from ldb.debugging.choice import choose
-from ldb.debugging.loop import Progress, usage_of
+from ldb.debugging.loop import Progress, plausible_message, usage_of
 from ldb.debugging.strategy import ProjectRound, ProjectStep, ProjectStrategy
 from ldb.errors import InputError
 from ldb.llm.base import Usage as TokenUsage
@@ -123,7 +123,7 @@ class _Session:
             self.progress("tests", {"iteration": 0, "result": first})
             words = "nothing to debug: the tests pass"
             ran = [case.test for case in first.cases]
-            return self._result("passed", words, [], ran, {}, [], TokenUsage(), strategy, first)
+            return self._result("passed", words, [], [], ran, {}, [], TokenUsage(), strategy, first)
         named_files = sorted({node.partition("::")[0] for node in self.named})
         check = sorted({node.partition("::")[0] for node in targets}) if targets else named_files
         if unknown:
@@ -141,6 +141,7 @@ class _Session:
         usage = TokenUsage()
         status: DebugStatus = "unfixed"
         message: str | None = None
+        doubts: list[str] = []
         for index in range(self.options.max_iterations + 1):
             if index > 0:
                 tested, _ = self.runs.run(check, "off", overrides=files)
@@ -157,7 +158,8 @@ class _Session:
             wanted = targets | kept
             still = sorted(node for node in wanted if outcome.get(node) != "passed")
             if not unknown and not still:
-                status = "passed" if index == 0 else "fixed"
+                status = "passed" if index == 0 else "plausible" if doubts else "fixed"
+                message = plausible_message(doubts) if status == "plausible" else None
                 break
             if index == self.options.max_iterations:
                 message = f"the tests still fail after {self.options.max_iterations} rounds"
@@ -182,6 +184,7 @@ class _Session:
             )
             step = strategy.step_project(state)
             usage += step.usage
+            doubts += [doubt for doubt in step.doubts if doubt not in doubts]
             self.progress("verdicts", {"iteration": index, "verdicts": step.verdicts})
             iterations.append(self._iteration(index, traced, step, files, round_started))
             if step.files is None:
@@ -192,8 +195,18 @@ class _Session:
             self.progress("repair", {"iteration": index, "diff": iterations[-1].patch})
             self.progress("iteration", {"iteration": index, "files": files})
         ran = [case.test for case in tested.cases] or check
+        kept_doubts = doubts if status == "plausible" else []
         return self._result(
-            status, message, sorted(targets), ran, files, iterations, usage, strategy, tested
+            status,
+            message,
+            kept_doubts,
+            sorted(targets),
+            ran,
+            files,
+            iterations,
+            usage,
+            strategy,
+            tested,
         )
 
     def _traced(
@@ -257,6 +270,7 @@ class _Session:
         self,
         status: DebugStatus,
         message: str | None,
+        doubts: list[str],
         targets: list[str],
         tests: list[str],
         files: dict[str, str],
@@ -268,6 +282,7 @@ class _Session:
         result = ProjectDebugResult(
             status=status,
             message=message,
+            doubts=doubts,
             root=self.root,
             targets=targets,
             tests=tests,

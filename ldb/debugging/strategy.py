@@ -52,6 +52,9 @@ class Step:
     failed: bool = False
     """The strategy itself failed (the model could not be reached or refused): the run ends
     in `error`, not `unfixed`."""
+    doubts: list[str] = field(default_factory=list)
+    """What speaks against the repair, a sentence each, though it passes the tests it was
+    checked on: a repair with doubts that makes every test pass ends the run `plausible`."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ class ProjectStep:
     edit: str | None = None
     message: str | None = None
     failed: bool = False
+    doubts: list[str] = field(default_factory=list)
 
 
 class Strategy(Closing, Protocol):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import gzip
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,13 +128,16 @@ def _canonical(record: dict[str, Any]) -> str:
 
 def _problem(dataset: Dataset, record: dict[str, Any], program: str) -> Problem:
     prompt = str(record.get("prompt", ""))
-    if dataset == "humaneval" and program.strip() and "def " in program:
-        program = assemble_program(prompt, program)
+    entry_point = str(record["entry_point"])
+    if dataset != "transcoder" and program.strip():
+        program = completed(prompt, program, entry_point)
+        if dataset == "humaneval":
+            program = assemble_program(prompt, program)
     return Problem(
         task_id=str(record["task_id"]),
         dataset=dataset,
         prompt=prompt,
-        entry_point=str(record["entry_point"]),
+        entry_point=entry_point,
         program=program,
         visible=_tests(record.get("given_tests", [])),
         hidden=str(record["test"]),
@@ -179,6 +183,16 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     return records
+
+
+def completed(prompt: str, solution: str, entry_point: str) -> str:
+    """A seed that is only the body of the prompt's function (as Reflexion's seeds are) put
+    after the prompt, as LDB puts it; a seed defining the function itself is left as it is."""
+    if prompt in solution or re.search(rf"\bdef\s+{re.escape(entry_point)}\s*\(", solution):
+        return solution
+    if re.search(rf"^\s*(async\s+)?def\s+{re.escape(entry_point)}\s*\(", prompt, re.M) is None:
+        return solution  # an MBPP prompt is prose: there is no header to complete
+    return prompt.rstrip("\n") + "\n" + solution
 
 
 def assemble_program(prompt: str, solution: str) -> str:

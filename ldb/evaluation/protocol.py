@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -27,8 +27,6 @@ from ldb.models import SCHEMA_VERSION, DebugStatus, TraceStatus, Verdict
 from ldb.run.tracing import trace
 from ldb.settings import DebugOptions
 
-ProblemStatus = Literal["passed", "fixed", "unfixed", "error"]
-
 
 class EvalRecord(BaseModel):
     """One problem's outcome, as a line of `ldb eval --out`."""
@@ -40,7 +38,11 @@ class EvalRecord(BaseModel):
     seed_solved: bool = Field(description="The seed passes the hidden test.")
     status: DebugStatus = Field(
         description="passed: the seed passed its visible tests and was not debugged; "
-        "fixed / unfixed / error: how debugging on the visible tests ended."
+        "fixed / plausible / unfixed / error: how debugging on the visible tests ended "
+        "(plausible: they pass after a repair a check doubts)."
+    )
+    doubts: list[str] = Field(
+        default_factory=list, description="Why a plausible repair is not called fixed."
     )
     solved: bool = Field(description="The final program passes the hidden test (pass@1).")
     hidden_status: TraceStatus
@@ -83,6 +85,7 @@ def evaluate(problem: Problem, options: Options) -> EvalRecord:
     seed_hidden = _hidden(problem.program, problem, options)
     program, status, message = problem.program, "passed", None
     iterations, verdicts = 0, []
+    doubts: list[str] = []
     if visible.status != "passed":
         try:
             with _strategy(problem, options.debugging) as strategy:
@@ -98,6 +101,7 @@ def evaluate(problem: Problem, options: Options) -> EvalRecord:
             status, message = "error", str(error)
         else:
             program, status, message = result.program, result.status, result.message
+            doubts = result.doubts
             iterations = len(result.iterations)
             tokens += result.usage.total_tokens
             verdicts = [iteration.verdicts for iteration in result.iterations]
@@ -116,6 +120,7 @@ def evaluate(problem: Problem, options: Options) -> EvalRecord:
         program=program,
         verdicts=verdicts,
         message=message,
+        doubts=doubts,
     )
 
 

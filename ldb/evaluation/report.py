@@ -25,6 +25,9 @@ class Summary:
     """Seeds that passed the hidden test and whose final program fails it."""
     unchanged: int
     statuses: dict[str, int]
+    solved_by_status: dict[str, int]
+    """Of each debug status's problems, how many the final program solves (the hidden test
+    passes): what a `fixed` or a `plausible` claimed, and what held."""
     debugged: int
     mean_iterations: float
     mean_tokens: float
@@ -49,12 +52,20 @@ def summarise(records: list[EvalRecord]) -> Summary:
         broken=sum(r.seed_solved and not r.solved for r in records),
         unchanged=sum(r.solved == r.seed_solved for r in records),
         statuses=dict(Counter(r.status for r in records)),
+        solved_by_status=dict(Counter(r.status for r in records if r.solved)),
         debugged=len(debugged),
         mean_iterations=statistics.fmean(r.iterations for r in debugged) if debugged else 0.0,
         mean_tokens=statistics.fmean(r.tokens for r in records),
         median_seconds=statistics.median(r.seconds for r in records),
         total_seconds=sum(r.seconds for r in records),
     )
+
+
+def precision(summary: Summary) -> float | None:
+    """Of the repairs called fixed, the share whose final program passes the hidden test;
+    None when none was."""
+    fixed = summary.statuses.get("fixed", 0)
+    return summary.solved_by_status.get("fixed", 0) / fixed if fixed else None
 
 
 def pass_by_round(records: list[EvalRecord]) -> list[float]:
@@ -93,6 +104,14 @@ def markdown(
     def rate(count: int) -> str:
         return f"{100 * count / n:.1f}% ({count}/{n})"
 
+    def claimed(status: str) -> str:
+        count = summary.statuses.get(status, 0)
+        return f"{count} ({summary.solved_by_status.get(status, 0)} pass the hidden test)"
+
+    fixed, held = summary.statuses.get("fixed", 0), summary.solved_by_status.get("fixed", 0)
+    share = precision(summary)
+    precise = "none called fixed" if share is None else f"{100 * share:.1f}% ({held}/{fixed})"
+
     lines = [
         f"# ldb evaluation{f': {name}' if name else ''}",
         "",
@@ -101,11 +120,14 @@ def markdown(
         f"| problems | {n} |",
         f"| pass@1, seeds | {rate(summary.seed_solved)} |",
         f"| pass@1, after debugging | {rate(summary.solved)} |",
-        f"| fixed (seed failed, final passes) | {summary.fixed} |",
+        f"| solved by debugging (seed failed, final passes) | {summary.fixed} |",
         f"| broken (seed passed, final fails) | {summary.broken} |",
         f"| unchanged | {summary.unchanged} |",
         f"| debugged (seed failed its visible tests) | {summary.debugged} |",
         "| outcomes | " + ", ".join(f"{k} {v}" for k, v in sorted(summary.statuses.items())) + " |",
+        f"| fixed (every check cleared) | {claimed('fixed')} |",
+        f"| plausible (a check doubts the repair) | {claimed('plausible')} |",
+        f"| precision of claimed fixes (fixed and solved / fixed) | {precise} |",
         f"| rounds per debugged problem | {summary.mean_iterations:.2f} |",
         f"| tokens per problem | {summary.mean_tokens:.0f} |",
         f"| seconds per problem (median) | {summary.median_seconds:.2f} |",

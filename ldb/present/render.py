@@ -233,9 +233,12 @@ def _without_docstring(source: str) -> str:
 _DEBUG_STYLES = {
     "passed": "bold green",
     "fixed": "bold green",
+    "plausible": "bold yellow",
     "unfixed": "bold red",
     "error": "bold red",
 }
+_REPAIRED = ("fixed", "plausible")
+"""The statuses whose tests pass after a repair: its change is shown whole, as a fix's is."""
 
 
 def debug(result: DebugResult, filename: str = PROGRAM_FILENAME) -> RenderableType:
@@ -246,8 +249,8 @@ def debug(result: DebugResult, filename: str = PROGRAM_FILENAME) -> RenderableTy
         shown = (_blocks_of(iteration.program), iteration.program.splitlines())
         diff = _named(iteration.diff, filename) if iteration.diff else None
         parts += _round(iteration, "cases", _program_lookup(shown), diff)
-    parts.append(_outcome(result, len(result.iterations)))
-    if result.status == "fixed" and len(result.iterations) > 1:
+    parts += _outcome(result, len(result.iterations))
+    if result.status in _REPAIRED and len(result.iterations) > 1:
         parts.append(Text("The whole change:", style="bold"))
         parts.append(_diff(_named(result.diff, filename)))
     return Group(*parts)
@@ -261,10 +264,11 @@ def debug_project(
     parts: list[RenderableType] = []
     for iteration in result.iterations:
         parts += _round(iteration, "tests", _file_lookup(source), iteration.patch)
-    parts.append(_outcome(result, len(result.iterations)))
+    parts += _outcome(result, len(result.iterations))
     rounds = len(result.iterations)
-    if result.patch and (result.status == "fixed" and rounds > 1 or result.status == "unfixed"):
-        words = "The whole change:" if result.status == "fixed" else "The change so far:"
+    repaired = result.status in _REPAIRED
+    if result.patch and (repaired and rounds > 1 or result.status == "unfixed"):
+        words = "The whole change:" if repaired else "The change so far:"
         parts.append(Text(words, style="bold"))
         parts.append(_diff(result.patch))
     if result.applied:
@@ -296,15 +300,20 @@ def _file_lookup(source: Callable[[str], str | None]) -> _Lookup:
     return lookup
 
 
-def _outcome(result: DebugResult | ProjectDebugResult, rounds: int) -> Text:
-    """`FIXED  after 1 round   [offline, 0.3 s]`, with why when it is not fixed."""
+_MESSAGE_STYLES = {"passed": "", "plausible": "yellow"}
+
+
+def _outcome(result: DebugResult | ProjectDebugResult, rounds: int) -> list[Text]:
+    """`FIXED  after 1 round   [offline, 0.3 s]`, with why when it is not fixed; a plausible
+    repair's doubts beneath, one a line."""
     outcome = Text.assemble((result.status.upper(), _DEBUG_STYLES[result.status]))
     outcome.append(f"  after {rounds} round{'s' * (rounds != 1)}")
     if result.message and result.status != "fixed":
-        outcome.append(f"  {result.message}", style="red" if result.status != "passed" else "")
+        outcome.append(f"  {result.message}", style=_MESSAGE_STYLES.get(result.status, "red"))
     usage = f", {result.usage.total_tokens} tokens" if result.usage.total_tokens else ""
     outcome.append(f"   [{result.model}{usage}, {result.seconds:.1f} s]", style="dim")
-    return outcome
+    doubts = [Text.assemble(("  doubt: ", "bold yellow"), doubt) for doubt in result.doubts]
+    return [outcome, *doubts]
 
 
 def _round(

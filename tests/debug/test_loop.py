@@ -38,6 +38,7 @@ class Scripted(Strategy):
 
     programs: list[str | None]
     failed: bool = False
+    doubts: list[str] = field(default_factory=list)
     rounds: list[Round] = field(default_factory=list)
     name: str = "scripted"
     closed: int = 0
@@ -49,7 +50,13 @@ class Scripted(Strategy):
         self.rounds.append(state)
         program = self.programs[min(state.index, len(self.programs) - 1)]
         message = "the model failed: 503" if self.failed else "gave up"
-        return Step([], program, message=None if program else message, failed=self.failed)
+        return Step(
+            [],
+            program,
+            message=None if program else message,
+            failed=self.failed,
+            doubts=self.doubts,
+        )
 
 
 def test_the_offline_engine_fixes_an_off_by_one_and_says_where() -> None:
@@ -113,6 +120,45 @@ def test_a_repair_on_the_second_round_is_fixed() -> None:
     assert len(result.iterations) == 2
     assert result.iterations[1].program == wrong
     assert result.program == right
+
+
+# The task shows three examples; the test holds one of them.
+CLAMP = '''\
+def clamp(x, low, high):
+    """Limit x to [low, high].
+    >>> clamp(5, 0, 3)
+    3
+    >>> clamp(-2, 0, 3)
+    0
+    >>> clamp(2, 0, 3)
+    2
+    """
+    return min(x, high)
+'''
+CLAMP_TEST = "assert clamp(-2, 0, 3) == 0"
+
+
+def test_a_repair_failing_an_example_the_task_shows_is_only_plausible() -> None:
+    only_the_test = CLAMP.replace("return min(x, high)", "return 0 if x < 0 else min(x, high)")
+    result = ldb.debug(CLAMP, CLAMP_TEST, strategy=Scripted([only_the_test]))
+    assert result.status == "fixed"  # it passes the other examples too
+    overfitted = CLAMP.replace("return min(x, high)", "return 0")
+    result = ldb.debug(CLAMP, CLAMP_TEST, strategy=Scripted([overfitted]))
+    assert result.status == "plausible"
+    assert result.program == overfitted
+    [doubt] = result.doubts
+    assert doubt.startswith("fails 2 of the 2 examples of the task and the program's own checks")
+    assert "`assert clamp(5, 0, 3) == 3` (gives 0)" in doubt
+    assert result.message is not None and "a check doubts it" in result.message
+
+
+def test_a_repair_the_strategy_doubts_is_plausible_and_a_passing_program_has_no_doubts() -> None:
+    right = MOVING_AVERAGE.replace("- width)", "- width + 1)")
+    doubted = Scripted([right], doubts=["another repair passes the tests too"])
+    result = ldb.debug(MOVING_AVERAGE, MOVING_AVERAGE_TESTS, strategy=doubted)
+    assert (result.status, result.doubts) == ("plausible", ["another repair passes the tests too"])
+    passing = ldb.debug(right, MOVING_AVERAGE_TESTS, strategy=doubted)
+    assert (passing.status, passing.doubts) == ("passed", [])
 
 
 def test_a_strategy_without_a_repair_ends_unfixed_and_a_failing_one_in_error() -> None:

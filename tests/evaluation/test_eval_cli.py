@@ -128,7 +128,9 @@ def test_ci_subset_of_gpt35_failing_seeds(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         records = [json.loads(line) for line in out.read_text().splitlines()]
         assert len(records) == 10
-        assert all(r["status"] in ("passed", "fixed", "unfixed", "error") for r in records)
+        statuses = ("passed", "fixed", "plausible", "unfixed", "error")
+        assert all(r["status"] in statuses for r in records)
+        assert all(bool(r["doubts"]) == (r["status"] == "plausible") for r in records)
         assert all(r["iterations"] <= 2 for r in records)
         unchanged = [r for r in records if r["status"] == "passed"]
         assert all(r["iterations"] == 0 and r["solved"] == r["seed_solved"] for r in unchanged)
@@ -141,3 +143,4 @@ def test_ci_subset_of_gpt35_failing_seeds(tmp_path: Path) -> None:
         )
         assert compared.returncode == 0, compared.stderr
         assert "(10 problems in both files)" in compared.stdout
+        assert "| precision of claimed fixes (fixed and solved / fixed) |" in compared.stdout

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
 
+import ldb
+from ldb.cli import main
 from ldb.schema import json_schema
 from tests.helpers.cli import ldb_command
+from tests.helpers.plausible import PROJECT_DOUBT, DoubtedShopRepair
 from tests.helpers.projects import SHOP, WITHOUT_PLUGINS, fingerprint, write_project
 
 
@@ -86,3 +90,54 @@ def test_project_options_are_refused_for_a_single_program(tmp_path: Path) -> Non
     done = ldb_command("debug", str(program), "--test", "assert f() == 1", "--apply")
     assert done.returncode == 2
     assert "--apply and --allow-test-edits are for --project" in done.stderr
+
+
+@pytest.fixture
+def doubted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ldb debug --project` run in this process with a strategy that doubts its repair."""
+    real = ldb.debug_project
+
+    def debug_project(*args: object, **options: object) -> ldb.ProjectDebugResult:
+        return real(*args, **options, strategy=DoubtedShopRepair())  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ldb, "debug_project", debug_project)
+
+
+@pytest.mark.usefixtures("doubted")
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_apply_does_not_write_a_plausible_repair_and_says_how_to(
+    shop: Path, capsys: pytest.CaptureFixture[str], as_json: bool
+) -> None:
+    before = fingerprint(shop)
+    quiet = [f"--env={name}={value}" for name, value in WITHOUT_PLUGINS.items()]
+    arguments = ["--project", str(shop), "tests/test_cart.py::test_half", "--apply", *quiet]
+    code = main(["debug", *arguments, "--python", sys.executable, *(["--json"] * as_json)])
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    assert fingerprint(shop) == before
+    assert err.startswith(
+        f"ldb: --apply did not write the repair into {shop}: it is only plausible, a check "
+        "doubts it (see "
+    )
+    assert len(err.splitlines()) == 1
+    if as_json:
+        document = json.loads(out)
+        jsonschema.validate(document, json_schema("debug-project"))
+        assert (document["status"], document["applied"]) == ("plausible", False)
+        assert document["doubts"] == [PROJECT_DOUBT]
+        assert "+        return amount // 2\n" in document["patch"]
+        assert err.endswith(f"to apply it anyway, `git apply` its `patch` in {shop}\n")
+        return
+    lines = out.splitlines()
+    assert "+        return amount // 2" in lines
+    assert lines[-2].startswith(
+        "PLAUSIBLE  after 1 round  the tests pass after a repair, but a check doubts it: "
+    )
+    assert lines[-1] == f"  doubt: {PROJECT_DOUBT}"
+    assert "Applied" not in out
+    assert err.endswith(f"to apply it anyway, `git apply` the patch above in {shop}\n")
+    # As it says: the patch shown applies.
+    start = lines.index("diff --git a/shop/pricing.py b/shop/pricing.py")
+    shown = "\n".join(lines[start : lines.index("", start)]) + "\n"
+    subprocess.run(["git", "apply"], input=shown, text=True, cwd=shop, check=True)
+    assert "return amount // 2" in (shop / "shop/pricing.py").read_text()

@@ -426,6 +426,7 @@ def test_a_hostile_program_is_answered_and_the_service_stays_well(
     assert "root:" not in traced.text
     debugged = client.post("/debug", json={**request, "max_iterations": 1})
     assert debugged.status_code == 200, debugged.text
-    assert debugged.json()["status"] == "unfixed", debugged.json()["message"]
+    # Never a fix: at most a repair that drops the attack, which a check doubts.
+    assert debugged.json()["status"] in ("unfixed", "plausible"), debugged.json()["message"]
     assert debugged.json()["iterations"][0]["status"] in outcomes
     assert_well(client)

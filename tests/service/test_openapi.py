@@ -154,7 +154,8 @@ def test_a_request_naming_no_rounds_gets_the_servers_when_it_allows_fewer(
     while status["state"] in ("queued", "running") and time.monotonic() < deadline:
         time.sleep(0.05)
         status = bounded.get(f"/jobs/{job.json()['id']}").json()
-    assert [item["status"] for item in status["items"]] in (["fixed"], ["unfixed"]), status
+    [item] = status["items"]
+    assert item["status"] in ("fixed", "plausible", "unfixed"), status
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,23 @@ import httpx
 import pytest
 
 import ldb
+from ldb.present import viewer
 from testbed import server
+from testbed.chat_server import ChatServer
 from tests.helpers.cli import debug_to_html, ldb_command
 from tests.helpers.paths import EXAMPLES
+from tests.helpers.plausible import (
+    CLAMP,
+    CLAMP_FAILED,
+    CLAMP_TEST,
+    OVERFITTED,
+    PROJECT_DOUBT,
+    RIGHT,
+    DoubtedShopRepair,
+    debug_clamp_to_html,
+    overfitting_model,
+)
+from tests.helpers.projects import WITHOUT_PLUGINS
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 
@@ -220,4 +234,87 @@ def test_a_projects_debug_page_names_files_and_shows_the_patch(
     assert "patch applied" in page.text_content("#summary")
     assert page.text_content("#position") == "no trace"
     assert requests == [out.as_uri()], "the file fetched something"
+    assert view.errors == []
+
+
+def outcome(page: object) -> tuple[str | None, str, list[str], str]:
+    """The page's status as shown: its `data-status`, the badge's words, each doubt listed,
+    and the badge's background colour."""
+    box = page.locator("#outcome")  # type: ignore[attr-defined]
+    badge = box.locator(".status")
+    colour = badge.evaluate("node => getComputedStyle(node).backgroundColor")
+    doubts = box.locator(".doubts li").all_inner_texts()
+    return box.get_attribute("data-status"), badge.inner_text(), doubts, colour
+
+
+def test_a_plausible_repair_is_shown_apart_from_a_fix_in_the_exported_file(
+    browser: object, tmp_path: Path
+) -> None:
+    shown = {}
+    for name, repair, code in (("fixed", RIGHT, 0), ("plausible", OVERFITTED, 1)):
+        out = tmp_path / name / "debug.html"
+        out.parent.mkdir()
+        exported = debug_clamp_to_html(repair, out)
+        assert exported.returncode == code, exported.stderr
+        view = Page(browser)
+        view.page.goto(out.as_uri())
+        view.page.wait_for_selector("#outcome .status")
+        view.page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+        shown[name] = outcome(view.page)
+        assert view.errors == []
+        if name == "plausible":
+            assert "look before trusting it" in view.page.text_content("#outcome")
+            assert view.page.locator("nav button").all_inner_texts()[-1] == "Final (plausible)"
+    assert shown["fixed"][:3] == ("fixed", "FIXED", [])
+    status, words, [doubt], colour = shown["plausible"]
+    assert (status, words) == ("plausible", "PLAUSIBLE")
+    assert doubt.startswith("fails 2 of ") and CLAMP_FAILED in doubt
+    assert colour != shown["fixed"][3], "a plausible repair looks like a fix"
+
+
+def test_a_plausible_projects_page_lists_its_doubts(browser: object, tmp_path: Path) -> None:
+    project = tmp_path / "shop"
+    shutil.copytree(EXAMPLES / "shop", project)
+    result = ldb.debug_project(
+        project,
+        ["tests/test_cart.py::test_half"],
+        env=WITHOUT_PLUGINS,
+        strategy=DoubtedShopRepair(),
+    )
+    assert result.status == "plausible"
+    out = tmp_path / "debug.html"
+    views = viewer.project_debug_views(project, result)
+    out.write_text(viewer.page(views, viewer.summary("ldb debug --project shop", result)))
+    view = Page(browser)
+    page = view.page
+    page.goto(out.as_uri())
+    page.wait_for_selector("#outcome .status")
+    page.screenshot(path=str(tmp_path / "project-plausible.png"), full_page=True)
+    assert outcome(page)[:3] == ("plausible", "PLAUSIBLE", [PROJECT_DOUBT])
+    page.click("nav button:has-text('Final (plausible)')")
+    assert page.locator("#repair .add").all_inner_texts() == ["+        return amount // 2\n"]
+    assert view.errors == []
+
+
+@pytest.fixture(scope="module")
+def doubting_service() -> Iterator[tuple[server.Service, ChatServer]]:
+    """A service that may call a loopback model whose repairs fail the task's examples."""
+    model = ChatServer(overfitting_model)
+    with model, server.running({"LDB_ALLOWED_BASE_URLS": model.url}) as running:
+        yield running, model
+
+
+def test_the_service_shows_a_stored_plausible_result_as_such(
+    doubting_service: tuple[server.Service, ChatServer], browser: object, tmp_path: Path
+) -> None:
+    service, model = doubting_service
+    body = {"code": CLAMP, "test": CLAMP_TEST, "model": "loopback", "base_url": model.url}
+    stored = httpx.post(f"{service.url}/debug", json=body, timeout=120).json()
+    assert stored["status"] == "plausible", stored
+    view = Page(browser)
+    page = view.page
+    page.goto(f"{service.url}/ui?result={stored['id']}")
+    page.wait_for_selector("#outcome .status")
+    page.screenshot(path=str(tmp_path / "service-plausible.png"), full_page=True)
+    assert outcome(page)[:3] == ("plausible", "PLAUSIBLE", stored["doubts"])
     assert view.errors == []

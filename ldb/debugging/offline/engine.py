@@ -3,14 +3,15 @@ a repair from the edit search."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ldb.debugging.offline import project
+from ldb.debugging.offline import evidence, project
 from ldb.debugging.offline.examples import examples
 from ldb.debugging.offline.judging import at_level, blame
-from ldb.debugging.offline.localise import localise, value_types, verdicts
+from ldb.debugging.offline.localise import Localisation, localise, value_types, verdicts
 from ldb.debugging.offline.repair import search
 from ldb.debugging.offline.self_tests import Stripped, strip_self_tests
 from ldb.debugging.strategy import Judge, ProjectRound, ProjectStep, Round, Step
@@ -31,6 +32,8 @@ class OfflineEngine(Judge):
     """How many of the most suspicious blocks the search edits."""
     project_budget_s: float = 90.0
     """Time for one repair search of a project, whose every candidate is a pytest run."""
+    alternatives: int = 6
+    """Other edits passing the tests to look for once one does, to weigh it against."""
 
     name = "offline"
 
@@ -57,6 +60,8 @@ class OfflineEngine(Judge):
         # An edit that loops forever must cost little: a case gets a few times what the whole
         # traced run took (tracing is itself several times slower than the untraced runs).
         case_cpu = min(timeout, max(0.25, 5 * traced.seconds))
+        values = value_types(traces)
+        limits = state.limits.updated(timeout_s=timeout, case_cpu_s=case_cpu)
         repair = search(
             state.program,
             tests,
@@ -65,23 +70,61 @@ class OfflineEngine(Judge):
             passing=passing,
             total=len(traces),
             budget_s=self.budget_s,
-            values=value_types(traces),
-            limits=state.limits.updated(timeout_s=timeout, case_cpu_s=case_cpu),
+            values=values,
+            limits=limits,
+            alternatives=self.alternatives,
+            pairs=_two_blocks(localisation),
         )
         if repair.best is None:
             why = "no edit of the suspicious lines passes more tests"
             if not repair.exhausted:
                 why += f" (the {self.budget_s:g} s search budget ran out)"
             return Step(judged, None, message=f"{why}; {repair.tried} edits tried")
-        edit = repair.best.edit
-        passed = len(repair.best.passed)
+        suspected = localisation.lines()
+        if repair.complete:
+            chosen = evidence.choose(
+                state.program,
+                [repair.best.edit, *repair.alternatives],
+                tests=[trace.case.test for trace in traces],
+                passing_tests=passing,
+                entry_point=state.entry_point or state.defines,
+                task=state.task,
+                values=values,
+                suspected_lines=suspected,
+                limits=limits.updated(case_cpu_s=min(case_cpu, 0.25)),
+            )
+            edit, doubts, passed = chosen.edit, chosen.doubts, len(traces)
+            if not repair.exhausted and len(repair.alternatives) < self.alternatives:
+                doubts.append(
+                    f"the {self.budget_s:g} s search ran out before every other edit of the "
+                    "suspicious lines was tried: one passing the tests too may answer otherwise"
+                )
+        else:
+            edit, passed = repair.best.edit, len(repair.best.passed)
+            marked = evidence.marks(
+                state.program, edit, task=state.task, values=values, suspected_lines=suspected
+            )
+            # A step that passes more cases but not all is kept only for a later round to
+            # finish: no edit of it is shown right on its own, and together they never were.
+            partial = f"a partial step ({passed} of {len(traces)} cases pass), finished later"
+            doubts = [*marked.flags, partial]
         words = f"{edit.description} ({passed} of {len(traces)} cases pass"
         words += f", {repair.tried} edits tried)"
-        change = edit.description.partition(": ")[2]
-        proof = f"changing {change} here makes {passed} of {len(traces)} cases pass"
+        proof = f"{edit.change} here makes {passed} of {len(traces)} cases pass"
         blamed = blame(blocks, graphs, edit.line, proof, repair.complete)
         judged = at_level(blamed, self.level, graphs, localisation)
-        return Step(judged, edit.program, edit=words, usage=Usage())
+        found = [f"{edit.description}: {doubt}" for doubt in doubts]
+        return Step(judged, edit.program, edit=words, usage=Usage(), doubts=found)
+
+
+def _two_blocks(localisation: Localisation) -> list[tuple[list[int], list[int]]]:
+    """Pairs of the most suspicious blocks, for edits of two lines at once: where the trace
+    points at two blocks, the fault may be in both."""
+    top = localisation.suspects[:_PAIRED_BLOCKS]
+    return [(a.lines, b.lines) for a, b in itertools.combinations(top, 2)]
+
+
+_PAIRED_BLOCKS = 3
 
 
 def _without_self_tests(stripped: Stripped, state: Round) -> Step:
@@ -94,6 +137,7 @@ def _without_self_tests(stripped: Stripped, state: Round) -> Step:
         Verdict(function="<module>", block=None, visit=None, correct=False, explanation=words)
     ]
     edit = f"lines {spans}: the program's own module-level checks removed"
+    # No doubt here: the checks removed are run on the final program, as every repair's are.
     return Step(blamed, stripped.program, edit=edit)
 
 

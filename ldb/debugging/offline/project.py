@@ -9,6 +9,7 @@ from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ldb import cfg
+from ldb.debugging.offline import evidence
 from ldb.debugging.offline.edits import Edit, edits
 from ldb.debugging.offline.judging import at_level, blame
 from ldb.debugging.offline.localise import Localisation, localise, value_types, verdicts
@@ -85,13 +86,21 @@ def step(state: ProjectRound, level: Level, budget_s: float, most: int) -> Proje
     found = repair.best.edit
     passed = len(goal & repair.best.passed)
     words = f"{found.description} ({passed} of {len(goal)} tests pass, {repair.tried} edits tried)"
-    change = found.edit.description.partition(": ")[2]
-    proof = f"changing {change} here makes {passed} of {len(goal)} tests pass"
+    proof = f"{found.edit.change} here makes {passed} of {len(goal)} tests pass"
     in_file = [g for g in graphs if g.qualname.startswith(found.file + SEPARATOR)]
     blamed = blame(verdicts(localisation), in_file, found.edit.line, proof, repair.complete)
     judged = at_level(blamed, level, graphs, localisation)
     files = {**state.files, found.file: found.edit.program}
-    return ProjectStep(filed(judged), files, edit=words)
+    suspected = [line for file, lines in places if file == found.file for line in lines]
+    marked = evidence.marks(
+        state.text(found.file),
+        found.edit,
+        task=state.task,
+        values=values,
+        suspected_lines=suspected,
+    )
+    doubts = [f"{found.description}: {flag}" for flag in marked.flags]
+    return ProjectStep(filed(judged), files, edit=words, doubts=doubts)
 
 
 def ranked(

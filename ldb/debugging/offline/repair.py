@@ -8,10 +8,10 @@ import os
 import time
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
-from ldb.debugging.offline.edits import Edit, edits
+from ldb.debugging.offline.edits import Edit, edit_pairs, edits
 from ldb.models import TraceResult
 from ldb.run.tracing import trace
 from ldb.settings import RunLimits
@@ -39,6 +39,9 @@ class Repair(Generic[T]):
     seconds: float
     exhausted: bool
     """Every candidate was tried (rather than the time running out)."""
+    alternatives: tuple[T, ...] = ()
+    """Other edits passing every case, found while looking on for a while after the first:
+    the evidence that the tests pin the repair down (or do not)."""
 
 
 def search(
@@ -53,10 +56,15 @@ def search(
     limits: RunLimits,
     values: Mapping[str, str] | None = None,
     workers: int | None = None,
+    alternatives: int = 0,
+    pairs: Sequence[tuple[Sequence[int], Sequence[int]]] = (),
 ) -> Repair[Edit]:
     """Try the edits of `lines` (most suspicious first, smallest first within a line) until
-    one passes every case or `budget_s` runs out. `passing` are the cases the program passes
-    now: a partial step must keep them. Each run is bound by `limits`."""
+    one passes every case or `budget_s` runs out; then, when no single edit passes more
+    cases, edits of two lines at once, one from each side of `pairs`, in the time left.
+    `passing` are the cases the program passes now: a partial step must keep them. Each run
+    is bound by `limits`. With `alternatives`, up to that many other complete edits are
+    looked for after the first (single edits only: a pair is no rival to a single edit)."""
 
     def check(edit: Edit) -> frozenset[Hashable]:
         result = trace(edit.program, tests, entry_point=entry_point, tracer="off", limits=limits)
@@ -64,14 +72,37 @@ def search(
 
     width = workers or min(4, os.cpu_count() or 1)
     with ThreadPoolExecutor(width, thread_name_prefix="ldb-repair") as threads:
-        return first_passing(
-            edits(program, lines, values=values),
-            lambda batch: list(threads.map(check, batch)),
-            goal=frozenset(range(total)),
-            passing=frozenset(passing),
-            budget_s=budget_s,
-            batch=width,
+
+        def run(candidates: Iterator[Edit], seconds: float) -> Repair[Edit]:
+            return first_passing(
+                candidates,
+                lambda batch: list(threads.map(check, batch)),
+                goal=frozenset(range(total)),
+                passing=frozenset(passing),
+                budget_s=seconds,
+                batch=width,
+                alternatives=alternatives,
+            )
+
+        singles = run(edits(program, lines, values=values), budget_s)
+        left = budget_s - singles.seconds
+        if singles.best is not None or not pairs or not singles.exhausted or left <= 0:
+            return singles
+        doubles = run(_pairs(program, pairs, values), left)
+        return replace(
+            doubles,
+            tried=singles.tried + doubles.tried,
+            seconds=singles.seconds + doubles.seconds,
         )
+
+
+def _pairs(
+    program: str,
+    pairs: Sequence[tuple[Sequence[int], Sequence[int]]],
+    values: Mapping[str, str] | None,
+) -> Iterator[Edit]:
+    for first, second in pairs:
+        yield from edit_pairs(program, first, second, values=values)
 
 
 def first_passing(
@@ -82,31 +113,52 @@ def first_passing(
     passing: frozenset[Hashable],
     budget_s: float,
     batch: int,
+    alternatives: int = 0,
 ) -> Repair[T]:
     """Check the candidates in order, `batch` at a time (`check` gives the cases each one
     passes), until one passes every case of `goal` or `budget_s` runs out. A candidate that
-    passes all `passing` passes now and more of `goal` is the best step so far."""
+    passes all `passing` passes now and more of `goal` is the best step so far.
+
+    With `alternatives`, the search goes on after the first complete candidate, within the
+    budget, and keeps up to that many more complete ones: a repair is only as good as the
+    tests that tell it from others."""
     started = time.perf_counter()
     deadline = started + budget_s
     best: Candidate[T] | None = None
+    found: list[T] = []
     tried = 0
     for edits_ in _batches(candidates, batch):
         if time.perf_counter() >= deadline:
-            return Repair(best, False, tried, time.perf_counter() - started, False)
+            break
         # In order within a batch: the earliest (most suspicious, smallest) edit wins.
         for edit, passed in zip(edits_, check(edits_), strict=True):
             candidate = Candidate(edit, passed)
             tried += 1
             if goal <= candidate.passed:
-                return Repair(candidate, True, tried, time.perf_counter() - started, False)
+                if not found:
+                    best = candidate
+                found.append(edit)
+                if len(found) > alternatives:
+                    return _found(best, found, tried, started, exhausted=False)
+                continue
             gained = len(goal & candidate.passed)
             if (
-                passing <= candidate.passed
+                not found
+                and passing <= candidate.passed
                 and gained > len(goal & passing)
                 and (best is None or gained > len(goal & best.passed))
             ):
                 best = candidate
-    return Repair(best, False, tried, time.perf_counter() - started, True)
+    else:
+        return _found(best, found, tried, started, exhausted=True)
+    return _found(best, found, tried, started, exhausted=False)
+
+
+def _found(
+    best: Candidate[T] | None, found: list[T], tried: int, started: float, *, exhausted: bool
+) -> Repair[T]:
+    seconds = time.perf_counter() - started
+    return Repair(best, bool(found), tried, seconds, exhausted, tuple(found[1:]))
 
 
 def _batches(candidates: Iterator[T], size: int) -> Iterator[list[T]]:

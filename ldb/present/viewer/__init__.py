@@ -263,14 +263,20 @@ def debug_views(
 
 
 def summary(title: str, result: TraceResult | DebugResult | ProjectDebugResult) -> dict[str, Any]:
-    """The page's heading: a title, and the outcome in a line; for a project, also the
-    targets, the tests run and the whole patch."""
+    """The page's heading: a title, and the outcome in a line; for a debug run, also its
+    status, why it is not passed or fixed (`message`) and a plausible repair's `doubts`; for a
+    project, also the targets, the tests run and the whole patch."""
     if isinstance(result, TraceResult):
         return {"title": title, "line": f"{result.status} ({result.tracer})"}
     rounds = len(result.iterations)
     line = f"{result.status} after {rounds} round{'s' * (rounds != 1)} ({result.model})"
+    outcome = {
+        "status": result.status,
+        "message": result.message if result.status != "fixed" else None,
+        "doubts": result.doubts,
+    }
     if isinstance(result, DebugResult):
-        return {"title": title, "line": line}
+        return {"title": title, "line": line, **outcome}
     named = ", ".join(result.targets[:3]) + (
         f" and {len(result.targets) - 3} more" if len(result.targets) > 3 else ""
     )
@@ -282,7 +288,7 @@ def summary(title: str, result: TraceResult | DebugResult | ProjectDebugResult) 
     return {
         "title": title,
         "line": line,
-        "status": result.status,
+        **outcome,
         "model": result.model,
         "seconds": result.seconds,
         "targets": result.targets,

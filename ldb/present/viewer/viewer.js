@@ -258,10 +258,31 @@
     go(0);
   }
 
+  // A debug run's status as such (a plausible repair set apart from a fix), why it is not
+  // passed or fixed, and each doubt a check has about its repair.
+  function showOutcome(summary) {
+    const box = document.getElementById("outcome");
+    box.replaceChildren();
+    if (!summary.status) {
+      box.removeAttribute("data-status");
+      return;
+    }
+    box.setAttribute("data-status", summary.status);
+    box.appendChild(el("span", { class: "status " + summary.status }, summary.status.toUpperCase()));
+    if (summary.message) box.appendChild(el("span", { class: "message" }, summary.message));
+    const doubts = summary.doubts || [];
+    if (doubts.length) {
+      const list = el("ul", { class: "doubts", "aria-label": "Why the repair is in doubt" });
+      for (const doubt of doubts) list.appendChild(el("li", {}, doubt));
+      box.appendChild(list);
+    }
+  }
+
   function load(data) {
     page.data = data;
     document.getElementById("title").textContent = data.summary.title || "ldb";
     document.getElementById("summary").textContent = data.summary.line || "";
+    showOutcome(data.summary);
     const nav = document.getElementById("views");
     nav.replaceChildren(...data.views.map((v, i) => {
       const button = el("button", { type: "button" }, v.title);

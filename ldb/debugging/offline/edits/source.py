@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ldb import asts
+from ldb.debugging.offline.edits.facts import Facts
 from ldb.debugging.offline.edits.precedence import SYMBOLS
 from ldb.debugging.offline.edits.scopes import (
     FUNCTIONS,
@@ -22,16 +23,22 @@ from ldb.debugging.offline.edits.sites import roots
 
 Change = tuple[int, int, str]
 """Replace the program's characters `[start, end)` by the text."""
-Node = ast.expr | ast.stmt
+Node = ast.expr | ast.stmt | ast.keyword
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _COMMENT = re.compile(r"#[^\r\n]*")
 
 
 @dataclass
-class _Place:
+class Place:
+    """Where a statement sits: its scope, its top-level statement, and its block."""
+
     scope: ast.AST
     top: ast.stmt
+    parent: ast.stmt | None
+    """The compound statement whose block holds it; None at the top level."""
+    body: list[ast.stmt]
+    """The block that holds it."""
 
 
 @dataclass
@@ -43,10 +50,17 @@ class Source:
     tree: ast.Module = field(init=False)
     starts: list[int] = field(init=False)
     statements: dict[int, list[ast.stmt]] = field(init=False, default_factory=dict)
-    places: dict[ast.stmt, _Place] = field(init=False, default_factory=dict)
+    places: dict[ast.stmt, Place] = field(init=False, default_factory=dict)
     scopes: dict[ast.AST, Scope] = field(init=False, default_factory=dict)
     methods: set[ast.AST] = field(init=False, default_factory=set)
     module_names: set[str] = field(init=False, default_factory=set)
+    newline: str = field(init=False)
+    """The program's line ending, for the lines an edit inserts."""
+    facts: dict[ast.AST, Facts] = field(init=False, default_factory=dict)
+    functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(
+        init=False, default_factory=dict
+    )
+    """The program's functions (nested ones too) by name, the first of each name."""
 
     def __post_init__(self) -> None:
         with warnings.catch_warnings():
@@ -54,12 +68,18 @@ class Source:
             warnings.simplefilter("ignore")
             self.tree = asts.parse_module(self.text)
         self.starts = [0, *(m.end() for m in _NEWLINE.finditer(self.text))]
-        self._index(self.tree.body, self.tree, None)
+        self._index(self.tree.body, self.tree, None, None)
         self.module_names = definitions(self.tree.body)
+        newline = _NEWLINE.search(self.text)
+        self.newline = newline.group() if newline else "\n"
 
-    def _index(self, body: list[ast.stmt], scope: ast.AST, top: ast.stmt | None) -> None:
+    def _index(
+        self, body: list[ast.stmt], scope: ast.AST, top: ast.stmt | None, parent: ast.stmt | None
+    ) -> None:
         for statement in body:
-            self.places[statement] = _Place(scope, top or statement)
+            self.places[statement] = Place(scope, top or statement, parent, body)
+            if isinstance(statement, FUNCTIONS):
+                self.functions.setdefault(statement.name, statement)
             end = _header_end(statement)
             for line in range(statement.lineno, end + 1):
                 self.statements.setdefault(line, []).append(statement)
@@ -69,7 +89,7 @@ class Source:
                 if "staticmethod" not in decorators:
                     self.methods.add(statement)
             for child in _child_bodies(statement):
-                self._index(child, inner, top or statement)
+                self._index(child, inner, top or statement, statement)
 
     def offset(self, line: int, column: int) -> int:
         """The character offset of a node position (whose column counts UTF-8 bytes)."""
@@ -99,6 +119,16 @@ class Source:
 
     def type_of(self, name: str, scope: Scope) -> str | None:
         return self.values.get(name) or scope.get(name)
+
+    def function(self, statement: ast.stmt) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The function whose body holds the statement (not a class body or the module)."""
+        node = self.places[statement].scope
+        return node if isinstance(node, FUNCTIONS) else None
+
+    def facts_of(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> Facts:
+        if function not in self.facts:
+            self.facts[function] = Facts.read(function)
+        return self.facts[function]
 
 
 def _header_end(statement: ast.stmt) -> int:
