@@ -10,7 +10,9 @@ import pytest
 import ldb
 from ldb.debugging.offline.edits import Edit
 from ldb.debugging.offline.evidence import choose, expected_kinds, marks
+from ldb.debugging.offline.localise import blocks_run
 from ldb.debugging.offline.probes import TIMEOUT, answers, probes
+from ldb.run.tracing import trace_cases
 from ldb.settings import RunLimits
 
 LIMITS = RunLimits(timeout_s=5, case_cpu_s=0.5)
@@ -270,3 +272,42 @@ def test_two_faults_in_two_blocks_are_repaired_by_one_edit_of_each() -> None:
     assert round_.edit is not None and round_.edit.count("line ") == 2
     hidden = ["assert weighted([7, 1]) == 8", "assert weighted([4, 4, 4]) == 12"]
     assert ldb.trace(result.program, hidden).status == "passed"
+
+
+def test_an_answer_changed_on_a_passing_tests_path_is_a_doubt() -> None:
+    """f(21) runs as f(20) does, a test the program passed: its answer was likely right."""
+    original = "def f(n):\n    if n > 10:\n        return n * 2\n    return n + 1\n"
+    tests = ["assert f(20) == 40", "assert f(3) == 3"]
+    overfitted = "def f(n):\n    if n > 10:\n        return 40\n    return n\n"
+    _, traces = trace_cases(original, tests)
+    verdict = choose(
+        original,
+        [Edit("test", 3, "n * 2", "40", overfitted, 1)],
+        tests=tests,
+        passing_tests={0},
+        entry_point="f",
+        task=None,
+        values={},
+        suspected_lines=[2, 3, 4],
+        limits=LIMITS,
+        test_paths=[frozenset(blocks_run(trace)) for trace in traces],
+    )
+    assert any(
+        doubt.startswith("it changes the answer for f(")
+        and "takes the same path as a test" in doubt
+        for doubt in verdict.doubts
+    ), verdict.doubts
+    right = "def f(n):\n    if n > 10:\n        return n * 2\n    return n\n"
+    kept = choose(
+        original,
+        [Edit("test", 4, "n + 1", "n", right, 1)],
+        tests=tests,
+        passing_tests={0},
+        entry_point="f",
+        task=None,
+        values={},
+        suspected_lines=[2, 3, 4],
+        limits=LIMITS,
+        test_paths=[frozenset(blocks_run(trace)) for trace in traces],
+    )
+    assert kept.doubts == []

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from ldb.debugging.offline import evidence, project
 from ldb.debugging.offline.examples import examples
 from ldb.debugging.offline.judging import at_level, blame
-from ldb.debugging.offline.localise import Localisation, localise, value_types, verdicts
+from ldb.debugging.offline.localise import (
+    Localisation,
+    blocks_run,
+    localise,
+    value_types,
+    verdicts,
+)
 from ldb.debugging.offline.repair import search
 from ldb.debugging.offline.self_tests import Stripped, strip_self_tests
 from ldb.debugging.strategy import Judge, ProjectRound, ProjectStep, Round, Step
@@ -92,6 +98,7 @@ class OfflineEngine(Judge):
                 values=values,
                 suspected_lines=suspected,
                 limits=limits.updated(case_cpu_s=min(case_cpu, 0.25)),
+                test_paths=[frozenset(blocks_run(trace)) for trace in traces],
             )
             edit, doubts, passed = chosen.edit, chosen.doubts, len(traces)
             if not repair.exhausted and len(repair.alternatives) < self.alternatives:

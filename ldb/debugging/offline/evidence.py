@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ldb import asts
 from ldb.debugging.offline.edits import Edit
-from ldb.debugging.offline.probes import TIMEOUT, Answers, Probe, answers, probes
+from ldb.debugging.offline.probes import TIMEOUT, Answers, Path, Probe, answers, paths, probes
 from ldb.settings import RunLimits
 
 _GUARDS = {ast.Assert: "an `assert`", ast.Return: "a `return`", ast.Raise: "a `raise`"}
@@ -108,12 +108,15 @@ def choose(
     values: Mapping[str, str],
     suspected_lines: Collection[int],
     limits: RunLimits,
+    test_paths: Sequence[Path] = (),
 ) -> Verdict:
     """The edit to keep among several that pass every test (in the order the search found
     them), and what speaks against it. Each is run on inputs near the tests' own: the least
     marked edit wins, then the one that changes the program's answers least near the tests
     it passed, then the smallest. Another unmarked edit that answers otherwise on some of
-    those inputs is a doubt: the tests do not tell the two apart."""
+    those inputs is a doubt: the tests do not tell the two apart. So is a changed answer on
+    an input whose run takes the path of a passing test and of no failing one (`test_paths`
+    gives each test's): the program was likely right there, as on that test."""
     weighed = [
         marks(original, edit, task=task, values=values, suspected_lines=suspected_lines)
         for edit in passing_edits
@@ -133,11 +136,44 @@ def choose(
     disagreement = _disagreement(chosen, rivals, near)
     if disagreement:
         doubts.append(disagreement)
+    if near and test_paths:
+        changed = _changed_where_right(
+            chosen, original, near, before, passing_tests, test_paths, limits
+        )
+        if changed:
+            doubts.append(changed)
     if len(tests) < 2:
         doubts.append(
             "a single test case shows it, and one case cannot tell a fix from a special case"
         )
     return Verdict(chosen.edit, doubts)
+
+
+def _changed_where_right(
+    chosen: Weighed,
+    original: str,
+    near: Sequence[Probe],
+    before: Answers,
+    passing_tests: Collection[int],
+    test_paths: Sequence[Path],
+    limits: RunLimits,
+) -> str | None:
+    """The first probe whose run in the original program takes a passing test's path (and
+    no failing test's) and on which the edit changes the answer, in words."""
+    passing = {path for i, path in enumerate(test_paths) if i in passing_tests}
+    failing = {path for i, path in enumerate(test_paths) if i not in passing_tests}
+    alike = passing - failing
+    if not alike:
+        return None
+    for probe, path, old, new in zip(
+        near, paths(original, near, limits=limits), before, chosen.answers, strict=True
+    ):
+        if path in alike and old != new and TIMEOUT not in (old, new):
+            return (
+                f"it changes the answer for {probe.call} ({old} before, {new} now), whose run "
+                "takes the same path as a test the program passed"
+            )
+    return None
 
 
 def _probed(

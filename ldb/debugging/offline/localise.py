@@ -81,8 +81,8 @@ def localise(
     failing = [t for t in traces if t.case.status in _FAILED]
     passing = [t for t in traces if t.case.status in _PASSED]
     by_name = {graph.qualname: graph for graph in graphs}
-    failing_ran = [_blocks_run(trace) for trace in failing]
-    passing_ran = [_blocks_run(trace) for trace in passing]
+    failing_ran = [blocks_run(trace) for trace in failing]
+    passing_ran = [blocks_run(trace) for trace in passing]
     suspects: dict[BlockKey, Suspect] = {}
     for key in set().union(*failing_ran):
         graph = by_name.get(key[0])
@@ -135,7 +135,8 @@ def verdicts(localisation: Localisation, threshold: float = 0.9) -> list[Verdict
     return found
 
 
-def _blocks_run(trace: CaseTrace) -> set[BlockKey]:
+def blocks_run(trace: CaseTrace) -> set[BlockKey]:
+    """The blocks a case ran: its path through the program, as a set."""
     ran = {key for key, count in trace.visits.items() if count > 0}
     ran.update((e.function, e.block) for e in trace.events if e.block is not None)
     return ran

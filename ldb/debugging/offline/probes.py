@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ldb import asts
-from ldb.run.tracing import trace
+from ldb.debugging.offline.localise import BlockKey, blocks_run
+from ldb.run.tracing import trace, trace_cases
 from ldb.settings import RunLimits
 
 _MOST = 40
@@ -32,6 +33,8 @@ class Probe:
 Answers = tuple[str, ...]
 """What a program gives on each probe: the repr of its value, or `raises T`, or `timeout`."""
 TIMEOUT = "timeout"
+Path = frozenset[BlockKey]
+"""The blocks a run went through."""
 
 
 def probes(tests: Sequence[str], entry_point: str) -> list[Probe]:
@@ -55,6 +58,16 @@ def probes(tests: Sequence[str], entry_point: str) -> list[Probe]:
     for round_ in range(max((len(own) for own in lists), default=0)):
         chosen += [own[round_] for own in lists if round_ < len(own)]
     return chosen[:_MOST]
+
+
+def paths(program: str, probes_: Sequence[Probe], *, limits: RunLimits) -> list[Path | None]:
+    """The blocks `program` runs on each probe (None where it could not be traced)."""
+    if not probes_:
+        return []
+    cases = [f"assert {probe.call} == ..." for probe in probes_]
+    _, traces = trace_cases(program, cases, limits=limits)
+    by_case = {trace.case.test: frozenset(blocks_run(trace)) for trace in traces}
+    return [by_case.get(case) for case in cases]
 
 
 def answers(program: str, probes_: Sequence[Probe], *, limits: RunLimits) -> Answers:
