@@ -12,6 +12,7 @@ import pytest
 import ldb
 from ldb.debugging.strategy import Round, Step, Strategy
 from ldb.run.tracing import trace_cases
+from tests.helpers.plausible import CLAMP, CLAMP_TEST, OVERFITTED
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 MOVING_AVERAGE = (EXAMPLES / "moving_average.py").read_text()
@@ -122,30 +123,13 @@ def test_a_repair_on_the_second_round_is_fixed() -> None:
     assert result.program == right
 
 
-# The task shows three examples; the test holds one of them.
-CLAMP = '''\
-def clamp(x, low, high):
-    """Limit x to [low, high].
-    >>> clamp(5, 0, 3)
-    3
-    >>> clamp(-2, 0, 3)
-    0
-    >>> clamp(2, 0, 3)
-    2
-    """
-    return min(x, high)
-'''
-CLAMP_TEST = "assert clamp(-2, 0, 3) == 0"
-
-
 def test_a_repair_failing_an_example_the_task_shows_is_only_plausible() -> None:
     only_the_test = CLAMP.replace("return min(x, high)", "return 0 if x < 0 else min(x, high)")
     result = ldb.debug(CLAMP, CLAMP_TEST, strategy=Scripted([only_the_test]))
     assert result.status == "fixed"  # it passes the other examples too
-    overfitted = CLAMP.replace("return min(x, high)", "return 0")
-    result = ldb.debug(CLAMP, CLAMP_TEST, strategy=Scripted([overfitted]))
+    result = ldb.debug(CLAMP, CLAMP_TEST, strategy=Scripted([OVERFITTED]))
     assert result.status == "plausible"
-    assert result.program == overfitted
+    assert result.program == OVERFITTED
     [doubt] = result.doubts
     assert doubt.startswith("fails 2 of the 2 examples of the task and the program's own checks")
     assert "`assert clamp(5, 0, 3) == 3` (gives 0)" in doubt

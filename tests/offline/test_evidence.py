@@ -280,34 +280,27 @@ def test_an_answer_changed_on_a_passing_tests_path_is_a_doubt() -> None:
     tests = ["assert f(20) == 40", "assert f(3) == 3"]
     overfitted = "def f(n):\n    if n > 10:\n        return 40\n    return n\n"
     _, traces = trace_cases(original, tests)
-    verdict = choose(
-        original,
-        [Edit("test", 3, "n * 2", "40", overfitted, 1)],
-        tests=tests,
-        passing_tests={0},
-        entry_point="f",
-        task=None,
-        values={},
-        suspected_lines=[2, 3, 4],
-        limits=LIMITS,
-        test_paths=[frozenset(blocks_run(trace)) for trace in traces],
-    )
+    paths = [frozenset(blocks_run(trace)) for trace in traces]
+
+    def doubts(edit: Edit) -> list[str]:
+        return choose(
+            original,
+            [edit],
+            tests=tests,
+            passing_tests={0},
+            entry_point="f",
+            task=None,
+            values={},
+            suspected_lines=[2, 3, 4],
+            limits=LIMITS,
+            test_paths=paths,
+        ).doubts
+
+    found = doubts(Edit("test", 3, "n * 2", "40", overfitted, 1))
     assert any(
         doubt.startswith("it changes the answer for f(")
         and "takes the same path as a test" in doubt
-        for doubt in verdict.doubts
-    ), verdict.doubts
+        for doubt in found
+    ), found
     right = "def f(n):\n    if n > 10:\n        return n * 2\n    return n\n"
-    kept = choose(
-        original,
-        [Edit("test", 4, "n + 1", "n", right, 1)],
-        tests=tests,
-        passing_tests={0},
-        entry_point="f",
-        task=None,
-        values={},
-        suspected_lines=[2, 3, 4],
-        limits=LIMITS,
-        test_paths=[frozenset(blocks_run(trace)) for trace in traces],
-    )
-    assert kept.doubts == []
+    assert doubts(Edit("test", 4, "n + 1", "n", right, 1)) == []

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 
 from ldb import asts
 from ldb.debugging.offline.edits import Edit
-from ldb.debugging.offline.probes import TIMEOUT, Answers, Path, Probe, answers, paths, probes
+from ldb.debugging.offline.probes import (
+    TIMEOUT,
+    Answers,
+    Path,
+    Probe,
+    answers,
+    observed,
+    probes,
+)
 from ldb.settings import RunLimits
 
 _GUARDS = {ast.Assert: "an `assert`", ast.Return: "a `return`", ast.Raise: "a `raise`"}
@@ -63,7 +71,7 @@ class Weighed:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Choice:
     """The edit to keep among those that pass, and the doubts about it."""
 
     edit: Edit
@@ -109,7 +117,7 @@ def choose(
     suspected_lines: Collection[int],
     limits: RunLimits,
     test_paths: Sequence[Path] = (),
-) -> Verdict:
+) -> Choice:
     """The edit to keep among several that pass every test (in the order the search found
     them), and what speaks against it. Each is run on inputs near the tests' own: the least
     marked edit wins, then the one that changes the program's answers least near the tests
@@ -123,7 +131,7 @@ def choose(
     ]
     near = probes(tests, entry_point) if entry_point else []
     if near:
-        before = answers(original, near, limits=limits)
+        before, before_paths = observed(original, near, limits=limits)
         kinds = expected_kinds(tests)
         weighed = [_probed(w, near, before, passing_tests, kinds, limits) for w in weighed]
     order = sorted(
@@ -138,7 +146,7 @@ def choose(
         doubts.append(disagreement)
     if near and test_paths:
         changed = _changed_where_right(
-            chosen, original, near, before, passing_tests, test_paths, limits
+            chosen, near, before, before_paths, passing_tests, test_paths
         )
         if changed:
             doubts.append(changed)
@@ -146,17 +154,16 @@ def choose(
         doubts.append(
             "a single test case shows it, and one case cannot tell a fix from a special case"
         )
-    return Verdict(chosen.edit, doubts)
+    return Choice(chosen.edit, doubts)
 
 
 def _changed_where_right(
     chosen: Weighed,
-    original: str,
     near: Sequence[Probe],
     before: Answers,
+    before_paths: Sequence[Path | None],
     passing_tests: Collection[int],
     test_paths: Sequence[Path],
-    limits: RunLimits,
 ) -> str | None:
     """The first probe whose run in the original program takes a passing test's path (and
     no failing test's) and on which the edit changes the answer, in words."""
@@ -165,9 +172,7 @@ def _changed_where_right(
     alike = passing - failing
     if not alike:
         return None
-    for probe, path, old, new in zip(
-        near, paths(original, near, limits=limits), before, chosen.answers, strict=True
-    ):
+    for probe, path, old, new in zip(near, before_paths, before, chosen.answers, strict=True):
         if path in alike and old != new and TIMEOUT not in (old, new):
             return (
                 f"it changes the answer for {probe.call} ({old} before, {new} now), whose run "

@@ -10,6 +10,7 @@ from typing import Any
 
 from ldb import asts
 from ldb.debugging.offline.localise import BlockKey, blocks_run
+from ldb.models import TraceResult
 from ldb.run.tracing import trace, trace_cases
 from ldb.settings import RunLimits
 
@@ -60,25 +61,33 @@ def probes(tests: Sequence[str], entry_point: str) -> list[Probe]:
     return chosen[:_MOST]
 
 
-def paths(program: str, probes_: Sequence[Probe], *, limits: RunLimits) -> list[Path | None]:
-    """The blocks `program` runs on each probe (None where it could not be traced)."""
+def observed(
+    program: str, probes_: Sequence[Probe], *, limits: RunLimits
+) -> tuple[Answers, list[Path | None]]:
+    """What `program` answers on each probe and the blocks it runs there (None where the run
+    could not be traced), from one traced run."""
     if not probes_:
-        return []
-    cases = [f"assert {probe.call} == ..." for probe in probes_]
-    _, traces = trace_cases(program, cases, limits=limits)
+        return (), []
+    result, traces = trace_cases(program, _cases(probes_), limits=limits)
     by_case = {trace.case.test: frozenset(blocks_run(trace)) for trace in traces}
-    return [by_case.get(case) for case in cases]
+    return _answers(result, len(probes_)), [by_case.get(case) for case in _cases(probes_)]
 
 
 def answers(program: str, probes_: Sequence[Probe], *, limits: RunLimits) -> Answers:
     """What `program` answers on each probe, from one run without a trace."""
     if not probes_:
         return ()
+    return _answers(trace(program, _cases(probes_), tracer="off", limits=limits), len(probes_))
+
+
+def _cases(probes_: Sequence[Probe]) -> list[str]:
     # `== ...` never holds for a plain value, so the assert fails and reports the value.
-    cases = [f"assert {probe.call} == ..." for probe in probes_]
-    result = trace(program, cases, tracer="off", limits=limits)
-    if len(result.cases) != len(cases):
-        return tuple(TIMEOUT for _ in probes_)  # no answer told apart from another
+    return [f"assert {probe.call} == ..." for probe in probes_]
+
+
+def _answers(result: TraceResult, count: int) -> Answers:
+    if len(result.cases) != count:
+        return tuple(TIMEOUT for _ in range(count))  # no answer told apart from another
     return tuple(_answer(case.status, case.actual, case.error) for case in result.cases)
 
 
