@@ -47,6 +47,11 @@ CONFIG = """
 max-stream-events = 100000
 hooks = "{checks}"
 
+[checks]
+# A hang is what this catches: a /debug request queued behind others' repair searches on 2
+# loaded cores can take its 10 s default honestly.
+max_response_time = 60
+
 [checks.negative_data_rejection]
 expected-statuses = [
     "400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx",
