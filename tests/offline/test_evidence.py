@@ -9,9 +9,10 @@ import pytest
 
 import ldb
 from ldb.debugging.offline.edits import Edit
-from ldb.debugging.offline.evidence import choose, expected_kinds, marks
+from ldb.debugging.offline.evidence import choose, expected_kinds, marks, weak_tests
 from ldb.debugging.offline.localise import blocks_run
 from ldb.debugging.offline.probes import TIMEOUT, answers, probes
+from ldb.debugging.offline.repair import Moved, answer, search
 from ldb.run.tracing import trace_cases
 from ldb.settings import RunLimits
 
@@ -304,3 +305,53 @@ def test_an_answer_changed_on_a_passing_tests_path_is_a_doubt() -> None:
     ), found
     right = "def f(n):\n    if n > 10:\n        return n * 2\n    return n\n"
     assert doubts(Edit("test", 4, "n + 1", "n", right, 1)) == []
+
+
+def test_failing_cases_most_changes_pass_and_no_passing_case_make_weak_tests() -> None:
+    easy = [Moved(0, changed=9, passed=8), Moved(1, changed=3, passed=3)]
+    words = weak_tests(easy, passing=1)
+    assert words is not None
+    assert "11 of 12 such edits tried pass" in words and "one passing case" in words
+    assert weak_tests(easy, passing=2) is None  # two passing cases stand in a wrong edit's way
+    hard = [Moved(0, changed=9, passed=8), Moved(1, changed=30, passed=2)]
+    assert weak_tests(hard, passing=0) is None  # one case a change rarely passes is evidence
+    assert weak_tests([], passing=0) is None
+
+
+def test_the_search_counts_how_its_edits_moved_each_failing_case() -> None:
+    program = "def f(n):\n    return n * 2\n"
+    tests = ["assert f(2) == 6", "assert f(1) == 3"]
+    result, traces = trace_cases(program, tests)
+    repair = search(
+        program,
+        tests,
+        [2],
+        entry_point="f",
+        passing=frozenset(),
+        total=2,
+        limits=LIMITS,
+        answers=[answer(trace.case) for trace in traces],
+        alternatives=50,
+    )
+    assert repair.complete and repair.exhausted
+    assert [m.case for m in repair.moved] == [0, 1]
+    first = repair.moved[0]
+    # f(2) == 6 is passed by few of the edits that change f(2) (n * 3, n + 4…), unlike a yes/no.
+    assert 0 < first.passed < first.changed <= repair.tried
+    assert first.ease < 0.5
+
+
+def test_the_engine_calls_a_yes_no_repair_one_passing_case_checks_plausible() -> None:
+    """Half the edits that change the wrong no for 2024 give yes: passing says little."""
+    program = dedent(
+        """\
+        def is_leap(year):
+            if year % 4 == 0:
+                return False
+            return False
+        """
+    )
+    result = ldb.debug(program, ["assert is_leap(2024) == True", "assert is_leap(2023) == False"])
+    assert result.status == "plausible", result
+    assert any("the tests barely tell this edit from another" in d for d in result.doubts)
+    assert "return True" in result.program

@@ -18,7 +18,7 @@ from ldb.debugging.offline.localise import (
     value_types,
     verdicts,
 )
-from ldb.debugging.offline.repair import search
+from ldb.debugging.offline.repair import answer, search
 from ldb.debugging.offline.self_tests import Stripped, strip_self_tests
 from ldb.debugging.strategy import Judge, ProjectRound, ProjectStep, Round, Step
 from ldb.literals import Level
@@ -80,6 +80,7 @@ class OfflineEngine(Judge):
             limits=limits,
             alternatives=self.alternatives,
             pairs=_two_blocks(localisation),
+            answers=[answer(trace.case) for trace in traces],
         )
         if repair.best is None:
             why = "no edit of the suspicious lines passes more tests"
@@ -101,6 +102,9 @@ class OfflineEngine(Judge):
                 test_paths=[frozenset(blocks_run(trace)) for trace in traces],
             )
             edit, doubts, passed = chosen.edit, chosen.doubts, len(traces)
+            weak = evidence.weak_tests(repair.moved, len(passing))
+            if weak:
+                doubts.append(weak)
             if not repair.exhausted and len(repair.alternatives) < self.alternatives:
                 doubts.append(
                     f"the {self.budget_s:g} s search ran out before every other edit of the "

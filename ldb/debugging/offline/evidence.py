@@ -20,6 +20,7 @@ from ldb.debugging.offline.probes import (
     observed,
     probes,
 )
+from ldb.debugging.offline.repair import Moved
 from ldb.settings import RunLimits
 
 _GUARDS = {ast.Assert: "an `assert`", ast.Return: "a `return`", ast.Raise: "a `raise`"}
@@ -155,6 +156,27 @@ def choose(
             "a single test case shows it, and one case cannot tell a fix from a special case"
         )
     return Choice(chosen.edit, doubts)
+
+
+def weak_tests(moved: Sequence[Moved], passing: int) -> str | None:
+    """Why the tests barely tell a repair from any other change, if they do: every failing
+    case expects what most edits that change its answer give (a yes/no, say), and at most
+    one passing case stands in the way of a wrong one."""
+    if not moved or passing > 1 or any(m.ease < _EASY for m in moved):
+        return None
+    changed = sum(m.changed for m in moved)
+    hit = sum(m.passed for m in moved)
+    cases = "the failing case" if len(moved) == 1 else "each failing case"
+    others = ("no passing case", "one passing case")[passing]
+    return (
+        f"{cases} expects what most edits that change its answer give ({hit} of {changed} "
+        f"such edits tried pass), and {others} checks the rest: the tests barely tell this "
+        "edit from another"
+    )
+
+
+_EASY = 0.5
+"""A failing case passed by this share of the edits that move it says little."""
 
 
 def _changed_where_right(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 import time
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 from ldb.debugging.offline.edits import Edit, edit_pairs, edits
-from ldb.models import TraceResult
+from ldb.models import CaseResult, TraceResult
 from ldb.run.tracing import trace
 from ldb.settings import RunLimits
 
@@ -42,6 +43,25 @@ class Repair(Generic[T]):
     alternatives: tuple[T, ...] = ()
     """Other edits passing every case, found while looking on for a while after the first:
     the evidence that the tests pin the repair down (or do not)."""
+    moved: tuple[Moved, ...] = ()
+    """For each case the program failed, how the edits tried changed its answer."""
+
+
+@dataclass(frozen=True)
+class Moved:
+    """How the edits tried moved one failing case: how many changed its answer, and how many
+    of those made it pass. Where most changes pass it (a yes/no answer, say), passing it
+    says little about an edit."""
+
+    case: int
+    changed: int
+    passed: int
+
+    @property
+    def ease(self) -> float:
+        """The share of answer-changing edits that pass the case, smoothed (a case moved by
+        no edit says nothing either way: one half)."""
+        return (self.passed + 1) / (self.changed + 2)
 
 
 def search(
@@ -58,17 +78,31 @@ def search(
     workers: int | None = None,
     alternatives: int = 0,
     pairs: Sequence[tuple[Sequence[int], Sequence[int]]] = (),
+    answers: Sequence[str] = (),
 ) -> Repair[Edit]:
     """Try the edits of `lines` (most suspicious first, smallest first within a line) until
     one passes every case or `budget_s` runs out; then, when no single edit passes more
     cases, edits of two lines at once, one from each side of `pairs`, in the time left.
     `passing` are the cases the program passes now: a partial step must keep them. Each run
     is bound by `limits`. With `alternatives`, up to that many other complete edits are
-    looked for after the first (single edits only: a pair is no rival to a single edit)."""
+    looked for after the first (single edits only: a pair is no rival to a single edit).
+    `answers`, the program's own answer to each case (as `answer` words it), lets the search
+    count how the edits moved each failing case."""
+    failing = [i for i in range(len(answers)) if i not in passing]
+    moved = {i: [0, 0] for i in failing}
+    tally = threading.Lock()
 
     def check(edit: Edit) -> frozenset[Hashable]:
         result = trace(edit.program, tests, entry_point=entry_point, tracer="off", limits=limits)
-        return frozenset(_passed(result))
+        passed = frozenset(_passed(result))
+        if len(result.cases) == len(answers):
+            with tally:
+                for i in failing:
+                    now = result.cases[i]
+                    if now.status != "timeout" and answer(now) != answers[i]:
+                        moved[i][0] += 1
+                        moved[i][1] += i in passed
+        return passed
 
     width = workers or min(4, os.cpu_count() or 1)
     with ThreadPoolExecutor(width, thread_name_prefix="ldb-repair") as threads:
@@ -86,14 +120,20 @@ def search(
 
         singles = run(edits(program, lines, values=values), budget_s)
         left = budget_s - singles.seconds
-        if singles.best is not None or not pairs or not singles.exhausted or left <= 0:
-            return singles
-        doubles = run(_pairs(program, pairs, values), left)
-        return replace(
-            doubles,
-            tried=singles.tried + doubles.tried,
-            seconds=singles.seconds + doubles.seconds,
-        )
+        if singles.best is None and pairs and singles.exhausted and left > 0:
+            doubles = run(_pairs(program, pairs, values), left)
+            singles = replace(
+                doubles,
+                tried=singles.tried + doubles.tried,
+                seconds=singles.seconds + doubles.seconds,
+            )
+    with tally:
+        return replace(singles, moved=tuple(Moved(i, *moved[i]) for i in failing))
+
+
+def answer(case: CaseResult) -> str:
+    """A case's outcome and the value it got, as one comparable string."""
+    return f"{case.status}: {case.actual}"
 
 
 def _pairs(
