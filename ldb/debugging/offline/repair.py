@@ -119,16 +119,17 @@ def search(
             )
 
         singles = run(edits(program, lines, values=values), budget_s)
+        found = singles
         left = budget_s - singles.seconds
         if singles.best is None and pairs and singles.exhausted and left > 0:
             doubles = run(_pairs(program, pairs, values), left)
-            singles = replace(
+            found = replace(
                 doubles,
                 tried=singles.tried + doubles.tried,
                 seconds=singles.seconds + doubles.seconds,
             )
     with tally:
-        return replace(singles, moved=tuple(Moved(i, *moved[i]) for i in failing))
+        return replace(found, moved=tuple(Moved(i, *moved[i]) for i in failing))
 
 
 def answer(case: CaseResult) -> str:
