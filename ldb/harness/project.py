@@ -50,13 +50,14 @@ def run_project(
         (filename, qualname, line): (qualname, [tuple(element) for element in elements])
         for filename, _, qualname, line, elements in job["units"]
     }
+    safe_repr = SafeRepr(max_chars=limits["max_value_chars"])
     recorder = Recorder(
         units,
         files,
         sink.put,
         visits_per_block=limits["visits_per_block"],
         exact_counts=limits["exact_counts"],
-        safe_repr=SafeRepr(max_chars=limits["max_value_chars"]),
+        safe_repr=safe_repr,
     )
     backend = backend_for(recorder)
     backend.install(None)
@@ -71,10 +72,18 @@ def run_project(
             }
         )
         return
+    # ldb's plugin, where the project's interpreter has ldb installed, is loaded by its entry
+    # point's name from the copy the sandbox shows: the installed one may lie where the run
+    # cannot see (an editable install's source). It stays inactive beside the harness's.
+    from .. import pytest_plugin
+
+    sys.modules["ldb.pytest_plugin"] = pytest_plugin
     signal.signal(signal.SIGVTALRM, expire)
-    plugin = _plugin(pytest, recorder, backend, sink, channel, float(limits["case_cpu_seconds"]))
+    cpu_seconds = float(limits["case_cpu_seconds"])
+    plugin = _plugin(pytest, recorder, backend, sink, channel, cpu_seconds, safe_repr)
     if "candidates" in job:
         plugin = _checker(pytest, plugin, channel, job)
+    plugin.__name__ = pytest_plugin.HARNESS_PLUGIN  # the name pytest registers it by
     arguments = [*job["pytest_args"], *_in_one_process(channel), *job["node_ids"]]
     exit_code = int(pytest.main(arguments, plugins=[plugin]))
     channel.put({"type": "pytest", "exit_code": exit_code, "collected": plugin.collected})
@@ -93,7 +102,13 @@ def _in_one_process(channel: Any) -> list[str]:
 
 
 def _plugin(
-    pytest: Any, recorder: Recorder, backend: Any, sink: Any, channel: Any, cpu_seconds: float
+    pytest: Any,
+    recorder: Recorder,
+    backend: Any,
+    sink: Any,
+    channel: Any,
+    cpu_seconds: float,
+    safe_repr: SafeRepr,
 ) -> Any:
     """The pytest plugin that traces each test's call and reports each test as a case."""
     around: Callable[[Callable[..., Iterator[None]]], Callable[..., Iterator[None]]]
@@ -108,6 +123,7 @@ def _plugin(
             self.candidate: int | None = None
             self.outcome: dict[str, Any] = {}
             self.started = 0.0
+            self.compared: tuple[tuple[str, int] | None, str, str, str] | None = None
 
         @first
         def pytest_configure(self, config: Any) -> None:
@@ -135,6 +151,7 @@ def _plugin(
             self.index += 1
             self.outcome = {"status": "passed"}
             self.started = time.perf_counter()
+            self.compared = None
             recorder.reset()  # a test that never reaches its call counts no visit of another's
 
         @around
@@ -160,7 +177,19 @@ def _plugin(
             status = "failed" if report.when == "call" else _FAILED_SETUP
             if "_CaseTimeout" in _words(report):
                 status = "timeout"
-            self.outcome = {"status": status, "error": _error(report)}
+            error = _error(report)
+            self.outcome = {"status": status, "error": error}
+            if self.compared is not None and status == "failed" and _failed_assert(error):
+                place, op, left, right = self.compared
+                if place == (error["file"], error["line"]):
+                    expected = right if op == "==" else f"{op} {right}"
+                    self.outcome |= {"actual": left, "expected": expected}
+
+        def pytest_assertrepr_compare(self, op: str, left: object, right: object) -> None:
+            # Called by a rewritten assert whose comparison failed: when the test fails on that
+            # assert, its sides are the case's actual (`assert result == expected`, as tests
+            # write it) and expected. None: pytest's own explanation is still the one shown.
+            self.compared = (_assert_place(), op, safe_repr(left), safe_repr(right))
 
         def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
             channel.put(
@@ -353,6 +382,23 @@ def _from_here(rootpath: str, nodeid: str) -> str:
     path, separator, rest = nodeid.partition("::")
     relative = os.path.relpath(os.path.join(rootpath, path)).replace(os.sep, "/")
     return relative + separator + rest if path else nodeid
+
+
+def _assert_place() -> tuple[str, int] | None:
+    """The file (relative, as `_where` names it) and line of the assert whose comparison
+    pytest is explaining: the caller of its rewritten assert's `_call_reprcompare`."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_code.co_name != "_call_reprcompare":
+        frame = frame.f_back
+    caller = frame.f_back
+    if caller is None or frame.f_code.co_name != "_call_reprcompare":
+        return None
+    return os.path.relpath(caller.f_code.co_filename), caller.f_lineno
+
+
+def _failed_assert(error: dict[str, Any]) -> bool:
+    """The failure is a plain `assert` of the test's (pytest says `assert left op right`)."""
+    return error["type"] == "AssertionError" and str(error["message"]).startswith("assert ")
 
 
 def _words(report: Any) -> str:

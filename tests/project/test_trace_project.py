@@ -38,6 +38,9 @@ def test_the_failing_test_is_traced_across_the_projects_files(shop: Path) -> Non
     assert result.traced_case == 1
     failure = result.cases[1].error
     assert failure is not None and "assert 14 == 10" in failure.message
+    # The failed comparison's sides: `assert total(...) == 10`.
+    assert (result.cases[1].actual, result.cases[1].expected) == ("14", "10")
+    assert result.cases[0].actual is None
     assert failure.file == "tests/test_cart.py"
     calls = [(e.file, e.function, e.depth) for e in result.events if e.block is None]
     assert calls == [("shop/cart.py", "total", 1), ("shop/pricing.py", "discount", 2)]
@@ -47,6 +50,32 @@ def test_the_failing_test_is_traced_across_the_projects_files(shop: Path) -> Non
     assert loop == ["10", "20"]
     assert {visit.file for visit in result.visits} == {"shop/cart.py", "shop/pricing.py"}
     assert fingerprint(shop) == before  # the test wrote into the tree, privately
+
+
+def test_a_failed_assert_gives_its_sides_and_another_failure_none(shop: Path) -> None:
+    (shop / "tests" / "test_sides.py").write_text(
+        "import pytest\n"
+        "from shop.cart import total\n\n"
+        "def test_order():\n"
+        "    assert total([3]) < 2\n\n"
+        "def test_close():\n"
+        "    assert total([1.5]) == pytest.approx(2.5)\n\n"
+        "def test_raises():\n"
+        "    assert total([1]) == 1\n"
+        "    raise KeyError('x')\n\n"
+        "def test_caught_then_bare():\n"
+        "    with pytest.raises(AssertionError):\n"
+        "        assert total([1]) == 2\n"
+        "    assert not total([1])\n"
+    )
+    result = trace_project(shop, ["tests/test_sides.py"])
+    sides = {case.test.partition("::")[2]: (case.actual, case.expected) for case in result.cases}
+    assert sides == {
+        "test_order": ("3", "< 2"),
+        "test_close": ("1.5", "2.5 ± 2.5e-06"),
+        "test_raises": (None, None),
+        "test_caught_then_bare": (None, None),
+    }
 
 
 def test_a_node_id_runs_that_test_alone(shop: Path) -> None:
