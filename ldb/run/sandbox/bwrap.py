@@ -17,8 +17,9 @@ from ldb.settings import RunLimits
 
 LDB_DIR = Path(__file__).resolve().parents[2]
 """The ldb package folder: the child loads the harness and `ldb.wire` from it."""
-CHILD_FILES = (LDB_DIR / "harness", LDB_DIR / "wire.py")
-"""All of ldb a run can see."""
+CHILD_FILES = (LDB_DIR / "harness", LDB_DIR / "wire.py", LDB_DIR / "pytest_plugin" / "__init__.py")
+"""All of ldb a run can see: the harness, its wire format, and the options of ldb's pytest
+plugin (which a project's run loads from here, see `ldb.harness.project`)."""
 
 # Loads the harness under a private package name standing for the ldb folder, whose own
 # __init__ (and so the rest of ldb) never runs, after dropping to the run's uid when one is
