@@ -17,8 +17,10 @@ change cannot be swapped, and the parent checks it in a run of its own).
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import importlib.util
+import linecache
 import os
 import re
 import select
@@ -123,7 +125,7 @@ def _plugin(
             self.candidate: int | None = None
             self.outcome: dict[str, Any] = {}
             self.started = 0.0
-            self.compared: tuple[tuple[str, int] | None, str, str, str] | None = None
+            self.compared: _Compared | None = None
 
         @first
         def pytest_configure(self, config: Any) -> None:
@@ -179,17 +181,15 @@ def _plugin(
                 status = "timeout"
             error = _error(report)
             self.outcome = {"status": status, "error": error}
-            if self.compared is not None and status == "failed" and _failed_assert(error):
-                place, op, left, right = self.compared
-                if place == (error["file"], error["line"]):
-                    expected = right if op == "==" else f"{op} {right}"
-                    self.outcome |= {"actual": left, "expected": expected}
+            compared = self.compared
+            if compared is not None and status == "failed" and compared.explains(error):
+                self.outcome |= compared.sides()
 
         def pytest_assertrepr_compare(self, op: str, left: object, right: object) -> None:
             # Called by a rewritten assert whose comparison failed: when the test fails on that
-            # assert, its sides are the case's actual (`assert result == expected`, as tests
-            # write it) and expected. None: pytest's own explanation is still the one shown.
-            self.compared = (_assert_place(), op, safe_repr(left), safe_repr(right))
+            # assert, its sides are the case's actual and expected. None: pytest's own
+            # explanation is still the one shown.
+            self.compared = _compared(op, safe_repr(left), safe_repr(right))
 
         def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
             channel.put(
@@ -384,21 +384,68 @@ def _from_here(rootpath: str, nodeid: str) -> str:
     return relative + separator + rest if path else nodeid
 
 
-def _assert_place() -> tuple[str, int] | None:
-    """The file (relative, as `_where` names it) and line of the assert whose comparison
-    pytest is explaining: the caller of its rewritten assert's `_call_reprcompare`."""
+class _Compared:
+    """A failed comparison of an assert: where it is, and its sides as the test wrote them."""
+
+    def __init__(
+        self, place: tuple[str, int] | None, op: str, left: str, right: str, swapped: bool
+    ) -> None:
+        self.place, self.op, self.left, self.right, self.swapped = place, op, left, right, swapped
+
+    def explains(self, error: dict[str, Any]) -> bool:
+        """The test failed on this assert (pytest says `assert left op right`)."""
+        failed_assert = error["type"] == "AssertionError"
+        failed_assert = failed_assert and str(error["message"]).startswith("assert ")
+        return failed_assert and self.place == (error["file"], error["line"])
+
+    def sides(self) -> dict[str, str]:
+        """`actual` and `expected` (with its operator unless `==`, as the actual's side
+        reads it: `assert 2 < f()` expects `> 2`)."""
+        actual, expected, op = self.left, self.right, self.op
+        if self.swapped:
+            actual, expected, op = self.right, self.left, _MIRRORED[op]
+        return {"actual": actual, "expected": expected if op == "==" else f"{op} {expected}"}
+
+
+_MIRRORED = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
+"""An operator with its sides exchanged (`in`, `is` and the like have no mirror)."""
+
+
+def _compared(op: str, left: str, right: str) -> _Compared:
+    """The comparison pytest is explaining, placed by the caller of its rewritten assert's
+    `_call_reprcompare` (file relative, as `_where` names it). Its sides are exchanged when
+    the test wrote the expected value on the left: `assert 10 == total(...)`, the right side
+    calling a function and the left not."""
     frame = sys._getframe(1)
     while frame.f_back is not None and frame.f_code.co_name != "_call_reprcompare":
         frame = frame.f_back
     caller = frame.f_back
     if caller is None or frame.f_code.co_name != "_call_reprcompare":
-        return None
-    return os.path.relpath(caller.f_code.co_filename), caller.f_lineno
+        return _Compared(None, op, left, right, swapped=False)
+    filename, line = caller.f_code.co_filename, caller.f_lineno
+    swapped = op in _MIRRORED and _calls_on_the_right_only(filename, line)
+    return _Compared((os.path.relpath(filename), line), op, left, right, swapped)
 
 
-def _failed_assert(error: dict[str, Any]) -> bool:
-    """The failure is a plain `assert` of the test's (pytest says `assert left op right`)."""
-    return error["type"] == "AssertionError" and str(error["message"]).startswith("assert ")
+def _calls_on_the_right_only(filename: str, line: int) -> bool:
+    """The assert at `line` compares once, with a call on its right side and none on its
+    left."""
+    try:
+        tree = ast.parse("".join(linecache.getlines(filename)))
+    except (SyntaxError, ValueError):
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assert) and node.lineno == line:
+            test = node.test
+            if not isinstance(test, ast.Compare) or len(test.comparators) != 1:
+                return False
+            left, right = test.left, test.comparators[0]
+            return _calls(right) and not _calls(left)
+    return False
+
+
+def _calls(node: ast.AST) -> bool:
+    return any(isinstance(inner, ast.Call) for inner in ast.walk(node))
 
 
 def _words(report: Any) -> str:

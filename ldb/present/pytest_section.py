@@ -288,7 +288,9 @@ def _statement(
         return None
     written = text.splitlines()
     statements = [written[n - 1].strip() for n in lines if 0 < n <= len(written)]
-    return next((s for s in statements if not s.startswith(("'", '"'))), None)
+    first = next((s for s in statements if not s.startswith(("'", '"'))), None)
+    # A statement that goes on over several lines (`return {`): its first, marked so.
+    return f"{first} …" if first is not None and first.endswith(("(", "[", "{", "\\")) else first
 
 
 def _state(verdict: Verdict, events: Sequence[Event]) -> str | None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ldb.errors import InputError
+from ldb.run.sandbox.bwrap import OWN_PYTHON
 
 Origin = Literal["--python", "VIRTUAL_ENV", ".venv", "ldb's own"]
 
@@ -65,14 +66,15 @@ def find(
 
 def _choose(root: Path, python: str | None, environ: Mapping[str, str]) -> tuple[Path, Origin]:
     if python is not None:
-        return Path(python), "--python"
+        # As the sandbox must name it: absolute, without `..` (not resolved: a venv's link).
+        return Path(os.path.normpath(os.path.abspath(python))), "--python"
     active = environ.get("VIRTUAL_ENV")
     if active and _python_of(Path(active)).exists():
         return _python_of(Path(active)), "VIRTUAL_ENV"
     local = _python_of(root / ".venv")
     if local.exists():
         return local, ".venv"
-    return Path(sys.executable), "ldb's own"
+    return Path(OWN_PYTHON), "ldb's own"
 
 
 def _python_of(environment: Path) -> Path:
@@ -83,7 +85,7 @@ def _describe(executable: Path, origin: Origin) -> Interpreter:
     named = f"{executable} ({origin})"
     if not executable.exists():
         raise InputError(f"{named}: no such interpreter")
-    if executable == Path(sys.executable):
+    if executable == Path(OWN_PYTHON):
         return _checked(named, executable, origin, _own_facts())
     try:
         probe = subprocess.run(

@@ -66,7 +66,14 @@ def test_a_failed_assert_gives_its_sides_and_another_failure_none(shop: Path) ->
         "def test_caught_then_bare():\n"
         "    with pytest.raises(AssertionError):\n"
         "        assert total([1]) == 2\n"
-        "    assert not total([1])\n"
+        "    assert not total([1])\n\n"
+        "def test_expected_on_the_left():\n"
+        "    assert 10 == total([3, 4])\n\n"
+        "def test_bound_on_the_left():\n"
+        "    assert 2 > total([3])\n\n"
+        "def test_names_on_both_sides():\n"
+        "    got, wanted = total([3]), 4\n"
+        "    assert wanted == got\n"
     )
     result = trace_project(shop, ["tests/test_sides.py"])
     sides = {case.test.partition("::")[2]: (case.actual, case.expected) for case in result.cases}
@@ -75,6 +82,11 @@ def test_a_failed_assert_gives_its_sides_and_another_failure_none(shop: Path) ->
         "test_close": ("1.5", "2.5 ± 2.5e-06"),
         "test_raises": (None, None),
         "test_caught_then_bare": (None, None),
+        # The side that calls is the actual, wherever the test wrote it.
+        "test_expected_on_the_left": ("7", "10"),
+        "test_bound_on_the_left": ("3", "< 2"),
+        # Nothing tells them apart: the left is the actual, as most tests write it.
+        "test_names_on_both_sides": ("4", "3"),
     }
 
 

@@ -27,6 +27,24 @@ def test_bwrap_works_wherever_it_is_installed() -> None:
     assert mode == "bwrap", reason
 
 
+def test_an_interpreter_started_by_a_path_through_a_hidden_folder_still_isolates(
+    tmp_path: Path,
+) -> None:
+    """`../venv/bin/python` from a folder the sandbox does not show: its `sys.executable`
+    runs through that folder, and the sandbox must name the interpreter without it."""
+    if sandbox.mode() != "bwrap":
+        pytest.skip(f"programs run unisolated here: {sandbox.unavailable_reason()}")
+    here = tmp_path / "project"
+    here.mkdir()
+    through_here = os.path.relpath(sys.executable, here)
+    assert through_here.startswith("..")
+    check = "import ldb; print(ldb.trace('def f():\\n    return 1\\n', 'assert f() == 1').sandbox)"
+    done = subprocess.run(
+        [through_here, "-c", check], cwd=here, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["bwrap"], done.stderr
+
+
 # A process of its own: the probe's verdict is kept for the life of a process, and this one's
 # was reached with the system bwrap.
 _TRACE_WITHOUT_SYSTEM_BWRAP = """\

@@ -44,9 +44,13 @@ else:
 """
 
 
-def harness_command(
-    entry: str, uid: int, *arguments: str, python: str = sys.executable
-) -> list[str]:
+OWN_PYTHON = os.path.normpath(os.path.abspath(sys.executable))
+"""ldb's interpreter as a sandbox can name it: absolute and without `..` (started as
+`../venv/bin/python`, its path runs through a folder the sandbox does not show). Not resolved:
+a virtual environment's `python` is a link, and its target would leave the environment."""
+
+
+def harness_command(entry: str, uid: int, *arguments: str, python: str = OWN_PYTHON) -> list[str]:
     """The interpreter (ldb's own, or a project's) running the harness (`main`: one run) or
     the pool's `zygote`."""
     return [python, "-I", "-c", _BOOTSTRAP, str(LDB_DIR), str(uid), entry, *arguments]

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 from typing import Literal
 
 from ldb.errors import SandboxError
 from ldb.models import SandboxStatus
-from ldb.run.sandbox.bwrap import bwrap_arguments, bwrap_binary
+from ldb.run.sandbox.bwrap import OWN_PYTHON, bwrap_arguments, bwrap_binary
 from ldb.settings import RunLimits, SandboxChoice, get_settings
 
 SandboxMode = Literal["bwrap", "unisolated"]
@@ -38,7 +37,7 @@ def _probe(choice: SandboxChoice) -> SandboxMode:
     if binary is not None:
         command = [
             *bwrap_arguments(binary, RunLimits()),
-            sys.executable,
+            OWN_PYTHON,
             "-I",
             "-c",
             "pass",
