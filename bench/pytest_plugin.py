@@ -114,7 +114,9 @@ def _instructions(command: list[str], cwd: Path) -> int | None:
         "--cachegrind-out-file=/dev/null",
         *command,
     ]
-    done = subprocess.run(counted, cwd=cwd, capture_output=True, text=True, check=True)
+    # One hash seed for every count: string hashing's seed sways a run by a fraction of a percent.
+    steady = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(counted, cwd=cwd, capture_output=True, text=True, check=True, env=steady)
     found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
     if found is None:
         raise SystemExit(f"valgrind printed no count:\n{done.stderr}")
