@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import logging
 import sys
 from collections.abc import Iterator, Sequence
@@ -270,6 +271,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     schema.add_argument("name", choices=sorted(DOCUMENTS), help="the document")
     schema.set_defaults(run=_schema)
+
+    lsp = commands.add_parser(
+        "lsp",
+        help="serve an editor: the language server (the `lsp` extra)",
+        description=(
+            "The Language Server Protocol over standard input and output, as editors start "
+            "it: code lenses that debug a test in project mode (the editor's unsaved files "
+            "in place of the tree's), diagnostics on the blocks judged wrong, hovers and "
+            "inlay hints with the values traced, and a quick fix applying the repair."
+        ),
+    )
+    lsp.add_argument(
+        "--tcp",
+        metavar="HOST:PORT",
+        help="listen on a TCP address instead (an editor connecting to a server it did not start)",
+    )
+    lsp.set_defaults(run=_lsp)
     return parser
 
 
@@ -818,6 +836,22 @@ _SERVICE_LOGGING = {
         "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
     },
 }
+
+
+def _lsp(args: argparse.Namespace) -> int:
+    if importlib.util.find_spec("pygls") is None:
+        raise InputError("the language server needs the `lsp` extra: pip install 'ldb[lsp]'")
+    from ldb.lsp import serve
+
+    tcp = None
+    if args.tcp is not None:
+        host, colon, port = args.tcp.rpartition(":")
+        if not colon or not port.isdigit():
+            raise InputError(f"--tcp wants HOST:PORT, not {args.tcp!r}")
+        tcp = (host or "127.0.0.1", int(port))
+    logging.getLogger("ldb").setLevel(logging.DEBUG if args.verbose else logging.INFO)
+    serve(tcp)
+    return EXIT_OK
 
 
 def _schema(args: argparse.Namespace) -> int:

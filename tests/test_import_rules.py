@@ -119,7 +119,7 @@ def conftest_extras(path: Path) -> Iterator[str]:
             continue
         if isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets] == ["__all__"]:
             continue
-        if isinstance(node, ast.FunctionDef) and (
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and (
             node.name.startswith("pytest_")
             or any("fixture" in ast.unparse(decorator) for decorator in node.decorator_list)
         ):

@@ -47,6 +47,7 @@ def debug_project(
     apply: bool = False,
     strategy: ProjectStrategy | None = None,
     progress: Progress | None = None,
+    unsaved: Mapping[str, str] | None = None,
 ) -> ProjectDebugResult:
     """Debug the failing tests named (node ids or test files, relative to `root`; none: every
     failing test of the project) until they pass, across the project's files.
@@ -55,8 +56,10 @@ def debug_project(
     that passed is refused. Repairs change the project's own files (its tests too with
     `allow_test_edits`), never the tree: the result holds the patch and the new texts, and
     `apply` writes them into the tree when the tests pass with them, refusing if a file they
-    touch changed since the run began. `python`, `pytest_args`, `env` and `trace_tests` are
-    as in `ldb.trace_project`; `options`, `strategy` and `progress` as in `ldb.debug`."""
+    touch changed since the run began. `unsaved` (a relative path → its text: an editor's
+    buffers) takes the tree's files' place in every run, and the patch is made against it.
+    `python`, `pytest_args`, `env` and `trace_tests` are as in `ldb.trace_project`; `options`,
+    `strategy` and `progress` as in `ldb.debug`."""
     options = options or DebugOptions()
     runs = ProjectRuns.open(
         root,
@@ -65,6 +68,7 @@ def debug_project(
         env=env,
         limits=options.limits,
         trace_tests=trace_tests,
+        unsaved=unsaved,
     )
     named = [targets.parse(runs.base, given, runs.found.tests).node_id for given in tests]
     editable = runs.found.code + (runs.found.tests if allow_test_edits else ())
@@ -109,7 +113,7 @@ class _Session:
         self.backend = runs.backend("auto")
         self.started = time.perf_counter()
         # Before any run, so that a change made while ldb works is never written over.
-        self.snapshot = Snapshot.take(runs.base, sorted(editable))
+        self.snapshot = Snapshot.take(runs.base, sorted(editable), runs.unsaved)
 
     def run(self, strategy: ProjectStrategy) -> ProjectDebugResult:
         first, _ = self.runs.run(self.named, "off")

@@ -43,6 +43,9 @@ class ProjectRuns:
     pytest_args: list[str] = field(default_factory=list)
     limits: RunLimits = field(default_factory=RunLimits)
     trace_tests: bool = False
+    unsaved: dict[str, str] = field(default_factory=dict)
+    """Files every run sees in place of the tree's (an editor's unsaved buffers), beneath a
+    run's own overrides."""
 
     @classmethod
     def open(
@@ -54,6 +57,7 @@ class ProjectRuns:
         env: Mapping[str, str] | None = None,
         limits: RunLimits | None = None,
         trace_tests: bool = False,
+        unsaved: Mapping[str, str] | None = None,
     ) -> ProjectRuns:
         """The runs of the project at `root`: its files scanned, its interpreter found."""
         base = Path(root).resolve()
@@ -67,6 +71,7 @@ class ProjectRuns:
             list(pytest_args),
             limits or RunLimits(),
             trace_tests,
+            dict(unsaved or {}),
         )
 
     @property
@@ -239,9 +244,10 @@ class ProjectRuns:
         """The harness run on the project's tree (seen with `overrides`), once this process
         has a run slot free."""
         interpreter = (str(self.interpreter.executable), self.interpreter.prefixes)
+        seen = {**self.unsaved, **overrides}
         with concurrency.run_slot():
             prepared, run_root = sandbox.prepare_project(
-                limits, where.sandbox, self.base, interpreter, self.env, overrides
+                limits, where.sandbox, self.base, interpreter, self.env, seen
             )
             try:
                 return run_job({**job, "root": str(run_root)}, prepared, limits)
@@ -261,6 +267,8 @@ class ProjectRuns:
         """A file of the project as the runs see it."""
         if overrides and relative in overrides:
             return overrides[relative]
+        if relative in self.unsaved:
+            return self.unsaved[relative]
         # Bytes decoded, not read as text: a file's own line endings are kept.
         return (self.base / relative).read_bytes().decode("utf-8")
 

@@ -21,9 +21,16 @@ class Snapshot:
     texts: dict[str, str]
 
     @classmethod
-    def take(cls, root: Path, relatives: Iterable[str]) -> Snapshot:
+    def take(
+        cls, root: Path, relatives: Iterable[str], unsaved: Mapping[str, str] | None = None
+    ) -> Snapshot:
+        """The files' texts now: the `unsaved` ones' as given (an editor's buffers), the
+        rest's read from the tree."""
         texts: dict[str, str] = {}
         for relative in relatives:
+            if unsaved and relative in unsaved:
+                texts[relative] = unsaved[relative]
+                continue
             try:
                 texts[relative] = (root / relative).read_bytes().decode("utf-8")
             except (OSError, UnicodeDecodeError):

@@ -4,6 +4,7 @@ that a run left it as it was."""
 from __future__ import annotations
 
 import hashlib
+import json
 import textwrap
 from pathlib import Path
 
@@ -51,6 +52,20 @@ SHOP = {
             assert Path("cache.txt").read_text() == "x"
     """,
 }
+
+
+def shop_chat_replies() -> tuple[str, str]:
+    """A chat model's two replies debugging SHOP's `test_half`: its verdicts (BLOCK-7 of the
+    prompt is `return amount // 3`), then the repaired `discount`."""
+    verdicts = "\n".join(
+        json.dumps({"block": f"BLOCK-{index}", "correct": correct, "explanation": why})
+        for index, correct, why in ((0, True, "Starts at 0."), (7, False, "Half is // 2."))
+    )
+    repair = (
+        "```python\n# file: shop/pricing.py\ndef discount(amount, code):\n"
+        '    if code == "HALF":\n        return amount // 2\n    return 0\n```\n'
+    )
+    return verdicts, repair
 
 
 def write_project(root: Path, files: dict[str, str]) -> Path:

@@ -221,3 +221,18 @@ def test_code_that_fails_on_import_is_the_failure_debugged(shop: Path) -> None:
     assert first.verdicts[0].file == "shop/pricing.py" and first.verdicts[0].correct is False
     assert result.status == "fixed", result.message
     assert 'HALVES = {"HALF": DIVISOR}' in result.files["shop/pricing.py"]
+
+
+def test_unsaved_texts_take_the_trees_place_and_the_patch_is_made_against_them(
+    shop: Path,
+) -> None:
+    pricing = shop / "shop/pricing.py"
+    buggy = pricing.read_text()
+    pricing.write_text(buggy.replace("amount // 3", "amount // 2"))  # the tree passes
+    before = fingerprint(shop)
+    result = _debug(shop, [HALF], unsaved={"shop/pricing.py": buggy})
+    assert result.status == "fixed", result.message
+    assert "-        return amount // 3\n+        return amount // 2\n" in result.patch
+    (first,) = result.iterations
+    assert first.cases[first.traced_case or 0].actual == "14"
+    assert fingerprint(shop) == before

@@ -18,7 +18,7 @@ from ldb.run.sandbox import bwrap
 from ldb.schema import json_schema
 from testbed.chat_server import ChatServer
 from tests.helpers.paths import ROOT
-from tests.helpers.projects import SHOP, write_project
+from tests.helpers.projects import SHOP, shop_chat_replies, write_project
 
 pytestmark = pytest.mark.skipif(
     bwrap.overlay_binary() is None,
@@ -330,15 +330,7 @@ def test_a_chat_model_judges_and_repairs_through_the_options(
     pytester: pytest.Pytester, quick: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_project(pytester.path, SHOP)
-    # BLOCK-7 of the prompt is `return amount // 3` (as in the chat project tests).
-    verdicts = "\n".join(
-        json.dumps({"block": f"BLOCK-{index}", "correct": correct, "explanation": why})
-        for index, correct, why in ((0, True, "Starts at 0."), (7, False, "Half is // 2."))
-    )
-    repair = (
-        "```python\n# file: shop/pricing.py\ndef discount(amount, code):\n"
-        '    if code == "HALF":\n        return amount // 2\n    return 0\n```\n'
-    )
+    verdicts, repair = shop_chat_replies()
     monkeypatch.setenv("LDB_API_KEY", "sk-from-the-environment")
     with ChatServer() as server:
         server.complete(verdicts)
