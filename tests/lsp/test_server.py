@@ -137,13 +137,24 @@ async def test_the_quick_fix_applies_the_repair_and_the_test_then_passes(
     [edits] = action.edit.changes.values()
     text = apply(pricing_path.read_text(), edits)
     assert "return amount // 2" in text
-    # The editor applies the edit to its buffer: the test passes with the buffer unsaved.
+    # The editor applies the edit to its buffer: the warning goes at once (its place no longer
+    # holds), and the test passes with the buffer unsaved.
+    cleared = asyncio.ensure_future(client.wait_for_notification("textDocument/publishDiagnostics"))
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
             types.VersionedTextDocumentIdentifier(uri=pricing, version=2),
             [types.TextDocumentContentChangeWholeDocument(text=text)],
         )
     )
+    await cleared
+    assert not client.diagnostics[pricing]
+    assert not await client.text_document_code_action_async(
+        types.CodeActionParams(
+            types.TextDocumentIdentifier(uri=pricing),
+            warning.range,
+            types.CodeActionContext(diagnostics=[warning]),
+        )
+    ), "the repair is offered only over the text it was made for"
     answer = await run(client, test_uri, HALF)
     assert answer["status"] == "passed", answer
     assert not client.diagnostics[pricing]
