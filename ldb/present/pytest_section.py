@@ -101,7 +101,7 @@ def _first_round(
     lines: list[Line] = []
     if iteration.message and iteration.status != "failed" and iteration.message not in said:
         lines.append([(f"  {iteration.status}: {iteration.message}", ("red",))])
-    lines += _case(iteration)
+    lines += _case(iteration, status_said=bool(iteration.message))
     events = iteration.trace.events if iteration.trace is not None else []
     blamed = _blamed(iteration.verdicts)
     if blamed is not None:
@@ -133,8 +133,9 @@ def _later_round(iteration: ProjectIteration, source: Callable[[str], str | None
     return lines
 
 
-def _case(iteration: ProjectIteration) -> list[Line]:
-    """The traced test's expected and actual, or how it failed when it compared nothing."""
+def _case(iteration: ProjectIteration, status_said: bool) -> list[Line]:
+    """The traced test's expected and actual, or how it failed when it compared nothing (its
+    bare status only when the round's message did not say it)."""
     if iteration.traced_case is None:
         return []
     case = iteration.cases[iteration.traced_case]
@@ -147,7 +148,7 @@ def _case(iteration: ProjectIteration) -> list[Line]:
         first = case.error.message.splitlines()[0] if case.error.message else ""
         words = f"{case.error.type}: {first}" if first else case.error.type
         lines.append([(f"  {words}", ("red",))])
-    elif case.expected is None:
+    elif case.expected is None and not status_said:
         lines.append([(f"  {case.status}", ("red",))])
     return lines
 
