@@ -10,7 +10,7 @@ import pytest
 
 import ldb
 from ldb.models import FunctionGraph
-from ldb.present.layout import Layout, layout
+from ldb.present.layout import BADGE_CHARS, CHAR_WIDTH, Box, Layout, header, layout
 from tests.helpers.paths import EXAMPLES
 
 
@@ -34,14 +34,45 @@ def check(drawing: Layout, graph: FunctionGraph) -> None:
     expected = {(block.id, edge.id) for block in graph.blocks for edge in block.successors}
     assert {(r.source, r.target) for r in drawing.routes} == expected
     boxes = {box.block: box for box in drawing.boxes}
+    blocks = {block.id: block for block in graph.blocks}
+    for box in drawing.boxes:
+        # The header and the visit count beside it fit on the box's first line.
+        assert box.width >= (len(header(blocks[box.block])) + BADGE_CHARS) * CHAR_WIDTH
     for route in drawing.routes:
         assert len(route.points) >= 2
-        (x0, y0), (x1, y1) = route.points[0], route.points[-1]
         source, target = boxes[route.source], boxes[route.target]
-        assert source.x - 1 <= x0 <= source.x + source.width + 1
-        assert target.x - 1 <= x1 <= target.x + target.width + 1
-        assert source.y - 1 <= y0 <= source.y + source.height + 1
-        assert target.y - 1 <= y1 <= target.y + target.height + 1
+        assert on_border(route.points[0], source), (route, source)
+        assert on_border(route.points[-1], target), (route, target)
+        for x, y in route.points:
+            assert 0 <= x <= drawing.width and 0 <= y <= drawing.height + 1e-6, (route, x, y)
+        if target.y + target.height <= source.y:  # a back edge: along the side, through no box
+            assert max(x for x, _ in route.points) > max(b.x + b.width for b in drawing.boxes)
+            for start, end in zip(route.points, route.points[1:], strict=False):
+                for box in drawing.boxes:
+                    assert not crosses(start, end, box), (route, box)
+
+
+def on_border(point: tuple[float, float], box: Box) -> bool:
+    """The point lies on the box's outline (within a pixel)."""
+    x, y = point
+    inside_x = box.x - 1 <= x <= box.x + box.width + 1
+    inside_y = box.y - 1 <= y <= box.y + box.height + 1
+    near_side = min(abs(x - box.x), abs(x - box.x - box.width)) <= 1
+    near_edge = min(abs(y - box.y), abs(y - box.y - box.height)) <= 1
+    return inside_x and inside_y and (near_side or near_edge)
+
+
+def crosses(start: tuple[float, float], end: tuple[float, float], box: Box) -> bool:
+    """An axis-aligned segment passes through the box's inside."""
+    (x0, y0), (x1, y1) = start, end
+    left, right = min(x0, x1), max(x0, x1)
+    top, bottom = min(y0, y1), max(y0, y1)
+    return (
+        left < box.x + box.width - 1
+        and right > box.x + 1
+        and top < box.y + box.height - 1
+        and bottom > box.y + 1
+    )
 
 
 @pytest.mark.parametrize("name", ["second_largest", "parse_intervals", "shapes", "moving_average"])
@@ -66,4 +97,6 @@ def test_the_entry_is_on_top_and_a_loop_goes_back_up() -> None:
     assert boxes[graph.entry].y == min(box.y for box in drawing.boxes)
     [back] = [r for r in drawing.routes if r.kind == "loop"]
     assert boxes[back.target].y < boxes[back.source].y
+    # Along the drawing's right side, into the loop header's top.
+    assert back.points[-1][1] == boxes[back.target].y
     json.dumps(drawing.to_json())

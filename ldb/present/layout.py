@@ -10,7 +10,7 @@ from grandalf.graphs import Edge as GEdge
 from grandalf.graphs import Graph, Vertex
 from grandalf.layouts import SugiyamaLayout
 
-from ldb.models import EdgeKind, FunctionGraph
+from ldb.models import Block, EdgeKind, FunctionGraph
 
 CHAR_WIDTH = 7.4
 """Width of one character of the viewer's monospace font, in pixels."""
@@ -18,6 +18,10 @@ LINE_HEIGHT = 16.0
 PADDING = 8.0
 GAP = 40.0
 """Space between components laid side by side (unreachable blocks form their own)."""
+LANE = 14.0
+"""Space between the lanes loops' back edges take along a component's right side."""
+BADGE_CHARS = 6
+"""Room on a box's header line for the viewer's visit count (`1234×`) beside the block's id."""
 
 
 @dataclass(frozen=True)
@@ -101,11 +105,52 @@ def _border(box: Box, toward: tuple[float, float]) -> tuple[float, float]:
     return cx + dx * scale, cy + dy * scale
 
 
-def size(source: str) -> tuple[float, float]:
-    """A box's width and height for a block's source, with a header line for its id."""
-    lines = source.splitlines() or [""]
-    widest = max(12, *(len(line) for line in lines))
+def header(block: Block) -> str:
+    """A box's first line, as the viewer draws it: `[3] lines 11-12`, or `[7] exit`."""
+    if not block.lines:
+        return f"[{block.id}] exit"
+    first, last = block.lines[0], block.end_line or block.lines[0]
+    return f"[{block.id}] lines {first}" + (f"-{last}" if last > first else "")
+
+
+def size(block: Block) -> tuple[float, float]:
+    """A box's width and height: its header (with room for the visit count) over its source."""
+    lines = block.source.splitlines() or [""]
+    widest = max(12, len(header(block)) + BADGE_CHARS, *(len(line) for line in lines))
     return widest * CHAR_WIDTH + 2 * PADDING, (len(lines) + 1) * LINE_HEIGHT + PADDING
+
+
+def _oriented(points: list[tuple[float, float]], source: Box) -> list[tuple[float, float]]:
+    """The points from the source's end: grandalf gives a reversed edge's path backwards."""
+    cx, cy = source.x + source.width / 2, source.y + source.height / 2
+    first, last = points[0], points[-1]
+    near_first = (first[0] - cx) ** 2 + (first[1] - cy) ** 2
+    near_last = (last[0] - cx) ** 2 + (last[1] - cy) ** 2
+    return points if near_first <= near_last else points[::-1]
+
+
+def _goes_up(source: Box, target: Box) -> bool:
+    """A back edge (a loop's, or a branch back to a loop's header): its target ends above
+    its source's top."""
+    return target.y + target.height <= source.y
+
+
+def _along_the_side(source: Box, target: Box, lane: float, nth: int) -> list[tuple[float, float]]:
+    """A back edge, `nth` of its component's: down out of the source, across the gap below it
+    to a lane right of the drawing, up the lane, and across the gap above the target into its
+    top (the gaps between layers hold no box, so the edge crosses none)."""
+    below = source.y + source.height + 6 + 3 * nth
+    above = target.y - 6 - 3 * nth
+    # Into the top's right half, each back edge at its own place.
+    into = target.x + target.width - min(target.width / 2, 6 + 8 * nth)
+    return [
+        (source.x + source.width / 2, source.y + source.height),
+        (source.x + source.width / 2, below),
+        (lane, below),
+        (lane, above),
+        (into, above),
+        (into, target.y),
+    ]
 
 
 def layout(graph: FunctionGraph) -> Layout:
@@ -113,7 +158,7 @@ def layout(graph: FunctionGraph) -> Layout:
     connected part laid out on its own, left to right."""
     vertices = {}
     for block in graph.blocks:
-        width, height = size(block.source)
+        width, height = size(block)
         vertex = Vertex(block.id)
         vertex.view = _View(width, height)
         vertices[block.id] = vertex
@@ -140,24 +185,36 @@ def layout(graph: FunctionGraph) -> Layout:
         sugiyama.init_all(roots=roots)
         sugiyama.draw(3)
         placed = list(component.sV)
-        low_x = min(v.view.xy[0] - v.view.w / 2 for v in placed)
-        low_y = min(v.view.xy[1] - v.view.h / 2 for v in placed)
+        # The paths' bends too: a long edge may pass left of every box.
+        bends = [point for edge in component.sE for point in edge.view.points]
+        low_x = min([v.view.xy[0] - v.view.w / 2 for v in placed] + [x for x, _ in bends])
+        low_y = min([v.view.xy[1] - v.view.h / 2 for v in placed] + [y for _, y in bends])
         shift_x, shift_y = left - low_x, -low_y
         for vertex in placed:
             view = vertex.view
             x = view.xy[0] - view.w / 2 + shift_x
             y = view.xy[1] - view.h / 2 + shift_y
             boxes[vertex.data] = Box(vertex.data, x, y, view.w, view.h)
+        right = max(boxes[v.data].x + boxes[v.data].width for v in placed)
+        lanes = 0
         for edge in component.sE:
-            points = [(x + shift_x, y + shift_y) for x, y in edge.view.points]
             source, target = edge.v[0].data, edge.v[1].data
+            kind = kinds[(source, target)]
+            if _goes_up(boxes[source], boxes[target]):
+                lanes += 1
+                lane = right + lanes * LANE
+                path = _along_the_side(boxes[source], boxes[target], lane, lanes)
+                routes.append(Route(source, target, kind, path))
+                continue
+            points = [(x + shift_x, y + shift_y) for x, y in edge.view.points]
             if len(points) >= 2:
+                points = _oriented(points, boxes[source])
                 # grandalf routes centre to centre: end on the boxes' borders, so that an
                 # arrowhead is not hidden under its target.
                 points[0] = _border(boxes[source], points[1])
                 points[-1] = _border(boxes[target], points[-2])
-            routes.append(Route(source, target, kinds[(source, target)], points))
-        left = max(box.x + box.width for box in boxes.values()) + GAP
+            routes.append(Route(source, target, kind, points))
+        left = max(box.x + box.width for box in boxes.values()) + lanes * LANE + GAP
     for (source, target), kind in kinds.items():
         if source == target:  # a loop onto itself: out of the box's right side and back
             box = boxes[source]
@@ -169,7 +226,9 @@ def layout(graph: FunctionGraph) -> Layout:
                 (right, top + box.height * 0.3),
             ]
             routes.append(Route(source, target, kind, points))
-    width = max((b.x + b.width for b in boxes.values()), default=0.0) + 24
-    height = max((b.y + b.height for b in boxes.values()), default=0.0)
+    corners = [(b.x + b.width, b.y + b.height) for b in boxes.values()]
+    corners += [point for route in routes for point in route.points]
+    width = max((x for x, _ in corners), default=0.0) + 24
+    height = max((y for _, y in corners), default=0.0)
     ordered = [boxes[block.id] for block in graph.blocks]
     return Layout(graph.qualname, width, height, ordered, routes)

@@ -40,14 +40,6 @@ PROGRAM = (EXAMPLES / "moving_average.py").read_text()
 TEST = (EXAMPLES / "moving_average_test.py").read_text()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
 class Page:
     """A page with every console error and uncaught exception collected."""
 

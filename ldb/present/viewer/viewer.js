@@ -41,6 +41,21 @@
     return { blocks, edges };
   }
 
+  // The point halfway along a path: an edge's label sits beside it, not at a bend.
+  function halfway(points) {
+    const lengths = points.slice(1).map((p, i) => Math.hypot(p[0] - points[i][0], p[1] - points[i][1]));
+    let left = lengths.reduce((a, b) => a + b, 0) / 2;
+    for (let i = 0; i < lengths.length; i++) {
+      if (left <= lengths[i] && lengths[i] > 0) {
+        const t = left / lengths[i];
+        return [points[i][0] + t * (points[i + 1][0] - points[i][0]),
+                points[i][1] + t * (points[i + 1][1] - points[i][1])];
+      }
+      left -= lengths[i];
+    }
+    return points[points.length - 1];
+  }
+
   function drawGraph(view, graph, counts) {
     const lay = graph.layout;
     const figure = el("figure", { "data-function": graph.qualname });
@@ -67,8 +82,10 @@
       line.appendChild(el("svg:title", {}, route.kind + (taken ? ", taken " + taken + "×" : "")));
       svg.appendChild(line);
       if (taken) {
-        const [x, y] = route.points[Math.floor(route.points.length / 2)];
-        svg.appendChild(el("svg:text", { x: x + 3, y: y - 2, class: "edge-count" }, taken + "×"));
+        const [x, y] = halfway(route.points);
+        svg.appendChild(el("svg:text", {
+          x: x + 4, y: y + 4, class: "edge-count", "data-edge": route.source + ">" + route.target,
+        }, taken + "×"));
       }
     }
     const blocks = new Map(graph.blocks.map((b) => [b.id, b]));
