@@ -668,21 +668,16 @@ def _debug(args: argparse.Namespace) -> int:
 
 
 def _debug_project(args: argparse.Namespace) -> int:
-    from ldb.present import render
+    from ldb.present import render, sources
 
     environment = _environment(args)
     task = args.task if args.task_file is None else _read(args.task_file)[0]
     options = _debug_options(args)
     root = Path(args.project)
-    # The files' texts as the verdicts were made, to show the lines they judge (--apply may
-    # rewrite the files before the result is shown).
-    texts: dict[str, str | None] = {}
+    judged = sources.JudgedTexts(root)
 
     def keep_texts(stage: str, details: dict[str, Any]) -> None:
-        if stage == "verdicts":
-            for verdict in details["verdicts"]:
-                if verdict.file is not None and verdict.file not in texts:
-                    texts[verdict.file] = _text_of(root / verdict.file)
+        judged.keep(stage, details)
         progress.update(stage, details)
 
     with render.DebugProgress(_console(stderr=True), enabled=not args.json) as progress:
@@ -708,7 +703,7 @@ def _debug_project(args: argparse.Namespace) -> int:
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
-        shown = render.debug_project(result, lambda file: texts.get(file, _text_of(root / file)))
+        shown = render.debug_project(result, judged)
         _console().print(shown)
     if result.status == "error":
         print(f"ldb: {result.message}", file=sys.stderr)
@@ -730,13 +725,6 @@ def _exit_code(result: DebugResult | ProjectDebugResult) -> int:
     """0 when the tests pass as given or after a fix; 1 otherwise, a plausible repair too: a
     script must not take a repair a check doubts for a fix."""
     return EXIT_OK if result.status in ("passed", "fixed") else EXIT_FAILING
-
-
-def _text_of(path: Path) -> str | None:
-    try:
-        return path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 def _eval(args: argparse.Namespace) -> int:

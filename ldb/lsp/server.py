@@ -23,6 +23,7 @@ from ldb.errors import LdbError
 from ldb.lsp import tests_in_file, views
 from ldb.lsp.settings import EditorSettings
 from ldb.models import ProjectDebugResult
+from ldb.project import files
 
 log = logging.getLogger("ldb.lsp")
 
@@ -48,6 +49,8 @@ class LastRun:
     node_id: str
     result: ProjectDebugResult
     texts: dict[str, str]
+    judged: list[views.Judged] = field(default_factory=list)
+    """The blocks the first round traced or judged: what hovers and hints look up."""
     viewer: Path | None = None
     published: set[str] = field(default_factory=set)
 
@@ -61,7 +64,8 @@ class LdbLanguageServer(LanguageServer):
         self.running: dict[str, threading.Event] = {}
         self.last: LastRun | None = None
         self.tokens = itertools.count(1)
-        self.viewer_folder = Path(tempfile.mkdtemp(prefix="ldb-lsp-"))
+        self.viewer_folder: Path | None = None
+        """Where runs' viewer pages go: made for the first run, not when the server is."""
 
     @property
     def root(self) -> Path | None:
@@ -254,7 +258,7 @@ def hover(ls: LdbLanguageServer, params: types.HoverParams) -> types.Hover | Non
     name = document.word_at_position(params.position)
     if not name.isidentifier():
         return None
-    words = views.hover(last.result, ls.judged_text, relative, params.position.line + 1, name)
+    words = views.hover(last.judged, relative, params.position.line + 1, name)
     if words is None:
         return None
     return types.Hover(types.MarkupContent(kind=types.MarkupKind.Markdown, value=words))
@@ -275,7 +279,7 @@ def inlay_hints(ls: LdbLanguageServer, params: types.InlayHintParams) -> list[ty
             kind=types.InlayHintKind.Type,
             padding_left=True,
         )
-        for line, character, label in views.inlay_hints(last.result, ls.judged_text, relative)
+        for line, character, label in views.inlay_hints(last.judged, ls.judged_text, relative)
         if shown.start.line <= line <= shown.end.line
     ]
 
@@ -318,12 +322,13 @@ def _show(ls: LdbLanguageServer, run: LastRun) -> None:
     for relative in ls.last.published if ls.last is not None else ():
         _publish(ls, ls.uri_of(relative), [])
     texts = views.uri_texts(run.texts, lambda relative: _disk(ls.root, relative))
-    found = views.diagnostics(run.result, texts, ls.uri_of)
+    run.judged = views.judged_blocks(run.result, texts)
+    found = views.diagnostics(run.result, run.judged, texts, ls.uri_of)
     for relative, diagnostics in found.items():
         _publish(ls, ls.uri_of(relative), diagnostics)
     run.published = set(found)
     # The texts judged: the open buffers, and the other files the verdicts name, read now.
-    for relative in {j.file for j in views.judged_blocks(run.result, texts)}:
+    for relative in {judged.file for judged in run.judged}:
         if relative not in run.texts and (text := texts(relative)) is not None:
             run.texts[relative] = text
     run.viewer = _viewer(ls, run)
@@ -338,6 +343,8 @@ def _viewer(ls: LdbLanguageServer, run: LastRun) -> Path | None:
         return None
     views_ = ldb.project_debug_views(ls.root, run.result)
     page = ldb.viewer_page(views_, ldb.viewer_summary(f"ldb: {run.node_id}", run.result))
+    if ls.viewer_folder is None:
+        ls.viewer_folder = Path(tempfile.mkdtemp(prefix="ldb-lsp-"))
     path = ls.viewer_folder / "last.html"
     path.write_text(page, encoding="utf-8")
     return path
@@ -398,9 +405,4 @@ def _failed(ls: LdbLanguageServer, token: str | None, error: LdbError) -> dict[s
 
 
 def _disk(root: Path | None, relative: str) -> str | None:
-    if root is None:
-        return None
-    try:
-        return (root / relative).read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+    return files.read_text(root / relative) if root is not None else None

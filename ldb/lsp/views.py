@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import ast
 import difflib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from lsprotocol import types
 
-from ldb import cfg
-from ldb.models import Block, Event, FunctionGraph, ProjectDebugResult, ProjectIteration, Verdict
+from ldb.models import Block, Event, ProjectDebugResult, ProjectIteration, Verdict
+from ldb.present import sources
 
 Texts = Callable[[str], str | None]
 """A project file's text (relative path) as the first round judged it, None when unknown."""
@@ -46,13 +46,11 @@ def judged_blocks(result: ProjectDebugResult, texts: Texts) -> list[Judged]:
     }
     keys |= {key for key in verdicts if key[0]}
     found: list[Judged] = []
-    graphs_of: dict[str, dict[tuple[str, int], Block]] = {}
+    shown = sources.files_shown(texts)
     for file, function, block_id in sorted(keys, key=lambda k: (k[0] or "", k[1], k[2] or 0)):
         if file is None or block_id is None:
             continue
-        if file not in graphs_of:
-            graphs_of[file] = _blocks(texts(file), file)
-        block = graphs_of[file].get((function, block_id))
+        block = shown(file)[0].get((function, block_id))
         if block is None:
             continue
         visits = [e for e in events if (e.file, e.function, e.block) == (file, function, block_id)]
@@ -63,14 +61,18 @@ def judged_blocks(result: ProjectDebugResult, texts: Texts) -> list[Judged]:
 
 
 def diagnostics(
-    result: ProjectDebugResult, texts: Texts, root_uri: Callable[[str], str]
+    result: ProjectDebugResult,
+    judged_ones: Sequence[Judged],
+    texts: Texts,
+    root_uri: Callable[[str], str],
 ) -> dict[str, list[types.Diagnostic]]:
-    """A warning on each block judged wrong, by file: its explanation, and the failing assert
-    as related information. `root_uri` makes a file's URI from its relative path."""
+    """A warning on each block judged wrong (of `judged_blocks`), by file: its explanation,
+    and the failing assert as related information. `root_uri` makes a file's URI from its
+    relative path."""
     iteration = first_round(result)
     failing = _failing_place(iteration, root_uri) if iteration is not None else None
     shown: dict[str, list[types.Diagnostic]] = {}
-    for judged in judged_blocks(result, texts):
+    for judged in judged_ones:
         if judged.verdict is None or judged.verdict.correct is not False:
             continue
         text = texts(judged.file) or ""
@@ -88,10 +90,10 @@ def diagnostics(
     return shown
 
 
-def hover(result: ProjectDebugResult, texts: Texts, file: str, line: int, name: str) -> str | None:
-    """Markdown for a name at a 1-based line of a file: its recorded values in the block that
-    holds the line, visit by visit, and the block's verdict."""
-    for judged in judged_blocks(result, texts):
+def hover(judged_ones: Sequence[Judged], file: str, line: int, name: str) -> str | None:
+    """Markdown for a name at a 1-based line of a file: its recorded values in the judged
+    block that holds the line, visit by visit, and the block's verdict."""
+    for judged in judged_ones:
         if judged.file != file or line not in _lines_of(judged.block):
             continue
         values = [(e.visit, e.state[name]) for e in judged.events if name in e.state]
@@ -106,19 +108,27 @@ def hover(result: ProjectDebugResult, texts: Texts, file: str, line: int, name: 
     return None
 
 
-def inlay_hints(result: ProjectDebugResult, texts: Texts, file: str) -> list[tuple[int, int, str]]:
+def inlay_hints(
+    judged_ones: Sequence[Judged], texts: Texts, file: str
+) -> list[tuple[int, int, str]]:
     """`(line, character, label)` at the end of each line of a traced block that sets names:
     the values they held after the block's first visit (and how many visits there were)."""
     text = texts(file)
     if text is None:
         return []
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return []
+    bound = _bound_names(tree)
     written = text.splitlines()
     hints: list[tuple[int, int, str]] = []
-    for judged in judged_blocks(result, texts):
+    for judged in judged_ones:
         if judged.file != file or not judged.events:
             continue
         first = judged.events[0]
-        for line, names in _assigned(judged.block, text):
+        for line in judged.block.lines:
+            names = bound.get(line, [])
             shown = [f"{n} = {first.state[n]}" for n in names if n in first.state]
             if not shown or not 0 < line <= len(written):
                 continue
@@ -160,11 +170,6 @@ def block_range(block: Block, text: str) -> types.Range:
     return types.Range(types.Position(start[0] - 1, start[1]), types.Position(end[0] - 1, end[1]))
 
 
-def _blocks(text: str | None, file: str) -> dict[tuple[str, int], Block]:
-    graphs: list[FunctionGraph] = cfg.program_graphs(text, file) if text is not None else []
-    return {(graph.qualname, block.id): block for graph in graphs for block in graph.blocks}
-
-
 def _lines_of(block: Block) -> range:
     if block.start_line is None:
         return range(0)
@@ -198,25 +203,20 @@ def _failing_place(
     )
 
 
-def _assigned(block: Block, text: str) -> Iterator[tuple[int, list[str]]]:
-    """Each line of the block that binds names, and the names (as the trace's state keys)."""
-    lines = set(block.lines)
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return
+def _bound_names(tree: ast.Module) -> dict[int, list[str]]:
+    """The names each line binds (assignments, augmented and annotated ones, `for` targets,
+    `:=`), as the trace's state keys, by line."""
+    bound: dict[int, list[str]] = {}
     for node in ast.walk(tree):
-        line = getattr(node, "lineno", None)
-        if line not in lines:
-            continue
         targets: list[ast.expr] = []
         if isinstance(node, ast.Assign):
             targets = list(node.targets)
         elif isinstance(node, ast.AugAssign | ast.AnnAssign | ast.For | ast.NamedExpr):
             targets = [node.target]
         names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
-        if names and isinstance(line, int):
-            yield line, list(dict.fromkeys(names))
+        if names and isinstance(node, ast.stmt | ast.expr):
+            bound[node.lineno] = list(dict.fromkeys([*bound.get(node.lineno, []), *names]))
+    return bound
 
 
 def _character(written: list[str], line: int, byte_col: int) -> int:

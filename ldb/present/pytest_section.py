@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ldb import cfg
-from ldb.models import Block, Event, ProjectDebugResult, ProjectIteration, Verdict
+from ldb.models import Event, ProjectDebugResult, ProjectIteration, Verdict
+from ldb.present import sources
 
 Markup = tuple[str, ...]
 """Names of pytest's `TerminalWriter` markup (`red`, `bold`, …): none for plain text."""
@@ -44,10 +44,11 @@ def section(
     lines += [[("  doubt: ", ("yellow", "bold")), (doubt, ())] for doubt in result.doubts]
     if result.status == "passed":
         lines.append([(f"  {_PASSES}", ())])
+    shown_in = sources.files_shown(source)
     if detail > QUIET and result.iterations:
-        lines += _first_round(result.iterations[0], source, detail, said=result.message or "")
+        lines += _first_round(result.iterations[0], shown_in, detail, said=result.message or "")
         for later in result.iterations[1:] if detail >= VERBOSE else ():
-            lines += _later_round(later, source)
+            lines += _later_round(later, shown_in)
     if result.status == "unfixed" and result.iterations:
         lines += _tried(result.iterations)
     if result.patch and same_as is not None:
@@ -93,7 +94,10 @@ def _headline(result: ProjectDebugResult) -> Line:
 
 
 def _first_round(
-    iteration: ProjectIteration, source: Callable[[str], str | None], detail: int, said: str
+    iteration: ProjectIteration,
+    shown_in: Callable[[str | None], sources.Shown],
+    detail: int,
+    said: str,
 ) -> list[Line]:
     """The failing case as ldb saw it, the path through the suspected function and its state
     at the block judged wrong, the verdicts, the round's repair in words (what the headline
@@ -110,13 +114,15 @@ def _first_round(
         (v for v in iteration.verdicts if v.correct is not None), key=lambda v: v.correct is True
     )
     for verdict in judged:
-        lines += _verdict(verdict, source, events, detail, verdict is blamed, said)
+        lines += _verdict(verdict, shown_in, events, detail, verdict is blamed, said)
     if iteration.edit:
         lines.append([("  repair: ", ("bold",)), (iteration.edit, ())])
     return lines
 
 
-def _later_round(iteration: ProjectIteration, source: Callable[[str], str | None]) -> list[Line]:
+def _later_round(
+    iteration: ProjectIteration, shown_in: Callable[[str | None], sources.Shown]
+) -> list[Line]:
     """A round after the first, at `-v`: its blamed blocks and its repair."""
     passed = sum(case.status == "passed" for case in iteration.cases)
     lines: list[Line] = [
@@ -127,7 +133,7 @@ def _later_round(iteration: ProjectIteration, source: Callable[[str], str | None
     ]
     for verdict in iteration.verdicts:
         if verdict.correct is False:
-            lines += _verdict(verdict, source, [], VERBOSE, False)
+            lines += _verdict(verdict, shown_in, [], VERBOSE, False)
     if iteration.edit:
         lines.append([("  repair: ", ("bold",)), (iteration.edit, ())])
     return lines
@@ -229,7 +235,7 @@ def _folded(blocks: Sequence[int], longest: int = 6) -> list[str]:
 
 def _verdict(
     verdict: Verdict,
-    source: Callable[[str], str | None],
+    shown_in: Callable[[str | None], sources.Shown],
     events: Sequence[Event],
     detail: int,
     with_state: bool,
@@ -238,7 +244,8 @@ def _verdict(
     """`✗ gradebook/stats.py:23 median, block 4: return …`, the state there and why beneath;
     a block judged correct in one line (its evidence too at `-v`)."""
     wrong = verdict.correct is False
-    block = _block(verdict, source)
+    blocks, written = shown_in(verdict.file)
+    block = blocks.get((verdict.function, verdict.block)) if verdict.block is not None else None
     lines_of_block = [verdict.line] if verdict.line is not None else block.lines if block else []
     place = verdict.file or ""
     if lines_of_block:
@@ -248,7 +255,7 @@ def _verdict(
         about += f", block {verdict.block}"
     mark: Segment = ("  ✗ ", ("red", "bold")) if wrong else ("  ✓ ", ("green",))
     line: Line = [mark, (about, ("bold",) if wrong else ())]
-    statement = _statement(block, lines_of_block, verdict, source)
+    statement = _statement(lines_of_block, written)
     if statement:
         line.append((f": {statement}", ()))
     shown = [line]
@@ -261,36 +268,10 @@ def _verdict(
     return shown
 
 
-def _block(verdict: Verdict, source: Callable[[str], str | None]) -> Block | None:
-    if verdict.block is None or verdict.file is None:
-        return None
-    text = source(verdict.file)
-    if text is None:
-        return None
-    try:
-        graphs = cfg.program_graphs(text, verdict.file)
-    except SyntaxError:
-        return None
-    for graph in graphs:
-        if graph.qualname == verdict.function:
-            return next((b for b in graph.blocks if b.id == verdict.block), None)
-    return None
-
-
-def _statement(
-    block: Block | None,
-    lines: Sequence[int],
-    verdict: Verdict,
-    source: Callable[[str], str | None],
-) -> str | None:
-    """The block's first statement that is not a docstring, as written."""
-    text = source(verdict.file) if verdict.file else None
-    if text is None:
-        return None
-    written = text.splitlines()
-    statements = [written[n - 1].strip() for n in lines if 0 < n <= len(written)]
-    first = next((s for s in statements if not s.startswith(("'", '"'))), None)
-    # A statement that goes on over several lines (`return {`): its first, marked so.
+def _statement(lines: Sequence[int], written: Sequence[str]) -> str | None:
+    """The block's first statement, a statement that goes on over several lines (`return {`)
+    marked so."""
+    first = sources.first_statement(lines, written)
     return f"{first} …" if first is not None and first.endswith(("(", "[", "{", "\\")) else first
 
 

@@ -10,7 +10,6 @@ from rich.status import Status
 from rich.syntax import Syntax
 from rich.text import Text
 
-from ldb import cfg
 from ldb.closing import Closing
 from ldb.models import (
     Block,
@@ -23,6 +22,7 @@ from ldb.models import (
     TraceResult,
     Verdict,
 )
+from ldb.present import sources
 from ldb.wire import PROGRAM_FILENAME
 
 _SYNTAX = Syntax("", "python", theme="ansi_dark", background_color="default")
@@ -246,7 +246,7 @@ def debug(result: DebugResult, filename: str = PROGRAM_FILENAME) -> RenderableTy
     and the repair as a coloured diff; then the outcome."""
     parts: list[RenderableType] = []
     for iteration in result.iterations:
-        shown = (_blocks_of(iteration.program), iteration.program.splitlines())
+        shown = (sources.blocks_of(iteration.program), iteration.program.splitlines())
         diff = _named(iteration.diff, filename) if iteration.diff else None
         parts += _round(iteration, "cases", _program_lookup(shown), diff)
     parts += _outcome(result, len(result.iterations))
@@ -287,17 +287,8 @@ def _program_lookup(shown: tuple[dict[tuple[str, int], Block], list[str]]) -> _L
 
 def _file_lookup(source: Callable[[str], str | None]) -> _Lookup:
     """Each verdict's blocks and lines from its file, each file read and split once."""
-    known: dict[str | None, tuple[dict[tuple[str, int], Block], list[str]]] = {}
-
-    def lookup(verdict: Verdict) -> tuple[dict[tuple[str, int], Block], list[str]]:
-        if verdict.file not in known:
-            text = source(verdict.file) if verdict.file is not None else None
-            graphs = cfg.program_graphs(text, verdict.file or "") if text is not None else []
-            blocks = {(g.qualname, b.id): b for g in graphs for b in g.blocks}
-            known[verdict.file] = (blocks, text.splitlines() if text else [])
-        return known[verdict.file]
-
-    return lookup
+    shown = sources.files_shown(source)
+    return lambda verdict: shown(verdict.file)
 
 
 _MESSAGE_STYLES = {"passed": "", "plausible": "yellow"}
@@ -353,11 +344,6 @@ def _round(
     return parts
 
 
-def _blocks_of(program: str) -> dict[tuple[str, int], Block]:
-    graphs = cfg.program_graphs(program)
-    return {(graph.qualname, block.id): block for graph in graphs for block in graph.blocks}
-
-
 def _verdict(
     verdict: Verdict, blocks: dict[tuple[str, int], Block], source: list[str]
 ) -> list[Text]:
@@ -376,9 +362,7 @@ def _verdict(
     if about:
         where += f" ({', '.join(about)})"
     text = Text.assemble("  ", (mark, style), " ", (where, "bold" if blamed else "dim"))
-    statements = [source[n - 1].strip() for n in lines if 0 < n <= len(source)]
-    # A docstring says nothing about what the block does: its first statement after that.
-    shown = next((s for s in statements if not s.startswith(("'", '"'))), None)
+    shown = sources.first_statement(lines, source)
     if shown:
         text.append(": ")
         text.append(shown, style="" if blamed else "dim")

@@ -46,6 +46,15 @@ def scan(root: Path) -> ProjectFiles:
     return ProjectFiles(tuple(code), tuple(tests))
 
 
+def read_text(path: Path) -> str | None:
+    """A file's text as project mode reads it: its bytes decoded as UTF-8, its own line
+    endings kept; None when it cannot be read so."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def is_test(relative: str) -> bool:
     """Whether a file (relative to the root) is test code rather than the project's own."""
     path = PurePosixPath(relative)

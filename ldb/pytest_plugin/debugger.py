@@ -8,6 +8,7 @@ import json
 import os
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 import ldb
 from ldb.errors import LdbError
 from ldb.models import ProjectDebugResult, Usage
-from ldb.present import pytest_section
+from ldb.present import pytest_section, sources
 from ldb.settings import DebugOptions
 
 _PASSED_ON = ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_PLUGINS", "PYTEST_ADDOPTS")
@@ -29,6 +30,15 @@ _STAGES = {
     "verdicts": "searching for a repair",
     "repair": "testing the repair",
 }
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every test's debugging in one pytest run shares, read from the options once."""
+
+    options: DebugOptions
+    env: dict[str, str]
+    pytest_args: list[str]
 
 
 class Debugger:
@@ -84,14 +94,14 @@ class Debugger:
         self, chosen: list[str], writer: _Writer
     ) -> dict[str, ProjectDebugResult | str]:
         """Each test's result, or the one line of why ldb could not debug it."""
-        options = self._options()
+        run = _Run(self._options(), self._environment(), self._pytest_args())
         results: dict[str, ProjectDebugResult | str] = {}
         patches: dict[str, str] = {}
         for position, node_id in enumerate(chosen, 1):
             writer.separator("_", f"ldb: {node_id}")
-            texts: dict[str, str | None] = {}
+            texts = sources.JudgedTexts(self.config.rootpath)
             try:
-                result = self._debug(node_id, options, texts, writer, (position, len(chosen)))
+                result = self._debug(node_id, run, texts, writer, (position, len(chosen)))
             except KeyboardInterrupt:
                 writer.done()
                 writer.line("interrupted: ldb stopped debugging", ("red",))
@@ -116,18 +126,13 @@ class Debugger:
     def _debug(
         self,
         node_id: str,
-        options: DebugOptions,
-        texts: dict[str, str | None],
+        run: _Run,
+        texts: sources.JudgedTexts,
         writer: _Writer,
         position: tuple[int, int],
     ) -> ProjectDebugResult:
-        root = self.config.rootpath
-
         def progress(stage: str, details: dict[str, Any]) -> None:
-            if stage == "verdicts":
-                for verdict in details["verdicts"]:
-                    if verdict.file is not None and verdict.file not in texts:
-                        texts[verdict.file] = _text_of(root / verdict.file)
+            texts.keep(stage, details)
             words = _STAGES.get(stage)
             if words is not None:
                 round_number = int(details.get("iteration", 0)) + 1
@@ -135,12 +140,12 @@ class Debugger:
 
         writer.status(f"ldb {position[0]}/{position[1]}: running the tests")
         return ldb.debug_project(
-            root,
+            self.config.rootpath,
             [node_id],
-            options=options,
+            options=run.options,
             python=sys.executable,
-            pytest_args=self._pytest_args(),
-            env=self._environment(),
+            pytest_args=run.pytest_args,
+            env=run.env,
             apply=bool(self.config.getoption("ldb_apply")),
             progress=progress,
         )
@@ -148,16 +153,15 @@ class Debugger:
     def _shown(
         self,
         result: ProjectDebugResult,
-        texts: dict[str, str | None],
+        texts: sources.JudgedTexts,
         patches: dict[str, str],
         detail: int,
     ) -> list[pytest_section.Line]:
         """The section, a repair already shown for another test named instead of repeated,
         and what `--ldb-apply` did not write."""
-        root = self.config.rootpath
         lines = pytest_section.section(
             result,
-            lambda file: texts[file] if file in texts else _text_of(root / file),
+            texts,
             detail,
             same_as=patches.get(result.patch) if result.patch else None,
         )
@@ -317,10 +321,3 @@ def _saved(path: Path, text: str) -> str:
     except OSError as error:
         return f"ldb could not write {path}: {error.strerror}"
     return f"ldb wrote {path}"
-
-
-def _text_of(path: Path) -> str | None:
-    try:
-        return path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
