@@ -54,7 +54,10 @@ class Gate:
             return await anyio.to_thread.run_sync(work, limiter=self.threads)
 
     def _busy(self) -> str | None:
-        if self.active + self.waiting >= self.sessions + self.queued:
+        # The second test: a finished request gives its session up a moment before the first
+        # waiter takes it, when the first test alone would let one more wait than `queued`.
+        full = self.active + self.waiting >= self.sessions + self.queued
+        if full or self.waiting >= max(self.queued, 1):
             return f"{self.active} requests are running and {self.waiting} waiting"
         runs = concurrency.load()
         if runs.runs_waiting >= max(self.queued, 1):
