@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     )
     from ldb.present.viewer import ASSETS as VIEWER_ASSETS
     from ldb.present.viewer import debug_views, project_debug_views, project_views, trace_views
+    from ldb.present.viewer import inputs as viewer_inputs
     from ldb.present.viewer import page as viewer_page
     from ldb.present.viewer import summary as viewer_summary
     from ldb.project.files import project_tree
@@ -70,6 +71,7 @@ _RENAMED: dict[str, tuple[str, str]] = {
     "project_debug_views": ("ldb.present.viewer", "project_debug_views"),
     "project_views": ("ldb.present.viewer", "project_views"),
     "trace_views": ("ldb.present.viewer", "trace_views"),
+    "viewer_inputs": ("ldb.present.viewer", "inputs"),
     "viewer_page": ("ldb.present.viewer", "page"),
     "viewer_summary": ("ldb.present.viewer", "summary"),
 }
@@ -127,6 +129,7 @@ __all__ = [
     "trace",
     "trace_project",
     "trace_views",
+    "viewer_inputs",
     "viewer_page",
     "viewer_summary",
     "__version__",

@@ -549,7 +549,8 @@ def _trace(args: argparse.Namespace) -> int:
         raise InputError(message.replace(PROGRAM_FILENAME, filename, 1))
     if args.html is not None:
         views = viewer.trace_views(source, result)
-        _write_html(args.html, views, viewer.summary(f"ldb trace {filename}", result))
+        summary = viewer.summary(f"ldb trace {filename}", result)
+        _write_html(args.html, views, summary, {"code": source, "test": test})
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
@@ -581,7 +582,8 @@ def _trace_project(args: argparse.Namespace) -> int:
         from ldb.present import viewer
 
         views = viewer.project_views(Path(args.project), result)
-        _write_html(args.html, views, viewer.summary(f"ldb trace --project {args.project}", result))
+        summary = viewer.summary(f"ldb trace --project {args.project}", result)
+        _write_html(args.html, views, summary, {"tests": args.path})
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
@@ -620,11 +622,16 @@ def _pytest_args(args: argparse.Namespace) -> list[str]:
         raise InputError(f"--pytest-args: {error}") from None
 
 
-def _write_html(path: Path, views: list[dict[str, object]], summary: dict[str, object]) -> None:
+def _write_html(
+    path: Path,
+    views: list[dict[str, object]],
+    summary: dict[str, object],
+    given: dict[str, object],
+) -> None:
     from ldb.present import viewer
 
     try:
-        path.write_text(viewer.page(views, summary), encoding="utf-8")
+        path.write_text(viewer.page(views, summary, given), encoding="utf-8")
     except OSError as error:
         raise InputError(f"{path}: {error.strerror}") from None
 
@@ -655,7 +662,8 @@ def _debug(args: argparse.Namespace) -> int:
         )
     if args.html is not None:
         views = viewer.debug_views(result, test, args.entry_point, options.limits)
-        _write_html(args.html, views, viewer.summary(f"ldb debug {filename}", result))
+        summary = viewer.summary(f"ldb debug {filename}", result)
+        _write_html(args.html, views, summary, {"code": source, "test": test, "task": task})
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
@@ -699,7 +707,7 @@ def _debug_project(args: argparse.Namespace) -> int:
 
         views = viewer.project_debug_views(root, result)
         summary = viewer.summary(f"ldb debug --project {args.project}", result)
-        _write_html(args.html, views, summary)
+        _write_html(args.html, views, summary, {"tests": args.path, "task": task})
     if args.json:
         print(result.model_dump_json(indent=2))
     else:

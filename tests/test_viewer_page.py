@@ -57,6 +57,20 @@ def test_debug_html_from_the_command_line(tmp_path: Path) -> None:
     assert first["diff"].startswith("--- a/program.py")
     assert first["trace"]["traced_case"] == 1
     assert data["views"][1]["trace"]["status"] == "passed"
+    assert data["inputs"] == {
+        "code": (EXAMPLES / "moving_average.py").read_text(),
+        "test": (EXAMPLES / "moving_average_test.py").read_text(),
+    }
+
+
+def test_a_runs_inputs_are_what_the_page_shows_of_a_request() -> None:
+    program: dict[str, Any] = {"code": "x = 1\n", "test": ["assert x == 1"], "task": None}
+    assert viewer.inputs(program) == {"code": "x = 1\n", "test": ["assert x == 1"]}
+    project = {"files": {"b.py": "...", "a.py": "..."}, "tests": [], "model": "offline"}
+    assert viewer.inputs(project) == {"files": ["a.py", "b.py"], "tests": []}
+    page = viewer.page([viewer.view("v", "x = 1\n", None)], {"title": "t"}, project)
+    assert embedded(page)["inputs"] == {"files": ["a.py", "b.py"], "tests": []}
+    assert embedded(viewer.page([], {"title": "t"}))["inputs"] is None
 
 
 def test_a_fixed_runs_page_says_so_and_has_no_doubts(tmp_path: Path) -> None:

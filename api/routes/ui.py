@@ -68,4 +68,8 @@ def _views(stored: StoredResult) -> dict[str, Any]:
         # Traced again as the request asked, within the server's limits as they stand now.
         limits = work.clamped_limits(asked.get("limits") or {})
         views = ldb.debug_views(result, asked.get("test"), asked.get("entry_point"), limits)
-    return {"views": views, "summary": ldb.viewer_summary(title, result)}
+    return {
+        "views": views,
+        "summary": ldb.viewer_summary(title, result),
+        "inputs": ldb.viewer_inputs(asked),
+    }

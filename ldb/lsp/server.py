@@ -342,7 +342,8 @@ def _viewer(ls: LdbLanguageServer, run: LastRun) -> Path | None:
     if ls.root is None:
         return None
     views_ = ldb.project_debug_views(ls.root, run.result)
-    page = ldb.viewer_page(views_, ldb.viewer_summary(f"ldb: {run.node_id}", run.result))
+    summary = ldb.viewer_summary(f"ldb: {run.node_id}", run.result)
+    page = ldb.viewer_page(views_, summary, {"tests": [run.node_id]})
     if ls.viewer_folder is None:
         ls.viewer_folder = Path(tempfile.mkdtemp(prefix="ldb-lsp-"))
     path = ls.viewer_folder / "last.html"

@@ -251,7 +251,8 @@ class Debugger:
                 if not isinstance(result, ProjectDebugResult):
                     continue
                 views = viewer.project_debug_views(self.config.rootpath, result)
-                page = viewer.page(views, viewer.summary(f"pytest --ldb: {node_id}", result))
+                summary = viewer.summary(f"pytest --ldb: {node_id}", result)
+                page = viewer.page(views, summary, {"tests": [node_id]})
                 path = Path(folder) / f"{position}-{_slug(node_id)}.html"
                 written.append(_saved(path, page))
         return written

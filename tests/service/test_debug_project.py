@@ -87,6 +87,8 @@ def test_a_projects_stored_results_are_drawn_with_each_functions_file(
     assert drawn["summary"]["status"] == "fixed"
     names = {graph["qualname"] for one in drawn["views"] for graph in one.get("graphs", [])}
     assert {"shop/cart.py::total", "shop/pricing.py::discount"} <= names
+    # What the request gave, for the page to show above the run: the files by name alone.
+    assert drawn["inputs"] == {"files": sorted(FILES), "tests": REQUEST["tests"]}
     traced = client.post("/trace", json={"files": FILES, "tests": [HALF]})
     assert traced.status_code == 200, traced.text
     view = client.get(f"/results/{traced.json()['id']}/view")

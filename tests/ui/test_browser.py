@@ -14,6 +14,7 @@ import ldb
 from ldb.present import viewer
 from testbed import server
 from testbed.chat_server import ChatServer
+from tests.helpers.browser import Page
 from tests.helpers.cli import debug_to_html, ldb_command
 from tests.helpers.paths import EXAMPLES
 from tests.helpers.plausible import (
@@ -38,16 +39,6 @@ pytestmark = pytest.mark.skipif(
 
 PROGRAM = (EXAMPLES / "moving_average.py").read_text()
 TEST = (EXAMPLES / "moving_average_test.py").read_text()
-
-
-class Page:
-    """A page with every console error and uncaught exception collected."""
-
-    def __init__(self, browser: object, width: int = 1280, height: int = 800) -> None:
-        self.page = browser.new_page(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
-        self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
 
 def blocks_of(function: str) -> int:
@@ -124,6 +115,11 @@ def test_the_exported_file_works_from_disk_alone(browser: object, tmp_path: Path
     page.wait_for_selector(".block.incorrect")
     page.screenshot(path=str(tmp_path / "exported.png"), full_page=True)
     assert page.locator(".block").count() == blocks_of("moving_average")
+    # What `ldb debug` was given shows above the run, the failing case linked to its assert.
+    assert page.text_content("#inputs pre.program") == PROGRAM
+    assert page.text_content("#inputs pre.test") == TEST
+    page.click("#case a.case-link")
+    assert page.evaluate("document.activeElement.className") == "case failed linked"
     assert requests == [out.as_uri()], "the file fetched something"
     assert view.errors == []
 
@@ -227,7 +223,8 @@ def test_a_projects_debug_page_names_files_and_shows_the_patch(
         in page.locator('figure[data-function="shop/pricing.py::discount"]').text_content()
     )
     assert "patch applied" in page.text_content("#summary")
-    assert page.text_content("#position") == "no trace"
+    assert not page.is_visible("#timeline") and page.is_visible("#no-trace")
+    assert page.locator("#inputs li").all_inner_texts() == ["tests/test_cart.py::test_half"]
     assert requests == [out.as_uri()], "the file fetched something"
     assert view.errors == []
 

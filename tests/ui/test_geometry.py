@@ -14,6 +14,7 @@ import pytest
 
 import ldb
 from ldb.present import viewer
+from tests.helpers.drawings import BRANCHY, BRANCHY_TEST, RECURSIVE, RECURSIVE_TEST
 from tests.helpers.paths import EXAMPLES
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
@@ -22,30 +23,6 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="no Chromium here (apt-get install chromium; CI does)"
 )
-
-BRANCHY = (
-    "def grade(n):\n    total = 0\n"
-    + "".join(
-        f"    {'if' if k == 0 else 'elif'} n == {k}:\n        total += {k}\n"
-        f"        for i in range(n):\n"
-        f"            if i % {k + 2} == 0:\n                total -= i\n"
-        for k in range(14)
-    )
-    + "    else:\n        total = -1\n    return total\n"
-)
-BRANCHY_TEST = "assert grade(5) == 5\n"
-
-RECURSIVE = (
-    "def flatten(items):\n"
-    "    out = []\n"
-    "    for item in items:\n"
-    "        if isinstance(item, list):\n"
-    "            out += flatten(item)\n"
-    "        else:\n"
-    "            out.append(item)\n"
-    "    return out\n"
-)
-RECURSIVE_TEST = "assert flatten([1, [2, [3, 4]], 5]) == [1, 2, 3, 4, 5]\n"
 
 # Every drawing's geometry, in the SVG's own units: its size, each box, each text (by block,
 # or as an edge's label), each edge's points.

@@ -297,9 +297,32 @@ def summary(title: str, result: TraceResult | DebugResult | ProjectDebugResult) 
     }
 
 
-def page(views: list[dict[str, Any]], summary: dict[str, Any]) -> str:
-    """The whole page in one file: styles, script and data inline."""
-    data = json.dumps({"views": views, "summary": summary}, separators=(",", ":"))
+def inputs(request: Mapping[str, Any]) -> dict[str, Any]:
+    """What a run was given, as the page shows it above the run: a program's `code`, `test`
+    (a string or a list of asserts), `task` and `entry_point`; a project's `tests` and the
+    names of its `files` (their texts are in the graphs)."""
+    shown: dict[str, Any] = {
+        key: request[key]
+        for key in ("code", "test", "task", "entry_point", "tests")
+        if request.get(key) is not None
+    }
+    files = request.get("files")
+    if isinstance(files, Mapping):
+        shown["files"] = sorted(files)
+    return shown
+
+
+def page(
+    views: list[dict[str, Any]],
+    summary: dict[str, Any],
+    given: Mapping[str, Any] | None = None,
+) -> str:
+    """The whole page in one file: styles, script and data inline; `given`, what the run was
+    given (see `inputs`), shown above it."""
+    data = json.dumps(
+        {"views": views, "summary": summary, "inputs": inputs(given) if given else None},
+        separators=(",", ":"),
+    )
     # `</` would end the script element early; JSON allows escaping the slash.
     data = data.replace("</", "<\\/")
     title = html.escape(str(summary.get("title", "ldb")))

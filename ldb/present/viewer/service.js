@@ -1,10 +1,22 @@
-// The viewer served by `ldb serve` (GET /ui): a form to trace or debug a program, live
-// progress while the debugger works, stored results (?result=ID) and jobs (?job=ID).
+// The viewer served by `ldb serve` (GET /ui): a form to trace or debug a program (with
+// examples to try), live progress while the debugger works, stored results (?result=ID) and
+// jobs (?job=ID), and a failed request said in the page with what to do about it.
 "use strict";
 
 (function () {
   const viewer = window.ldbViewer;
   const params = new URLSearchParams(location.search);
+
+  // A request the service refused or could not answer: its status (0: no answer at all), the
+  // error's type and message, and for a 503 how many seconds to wait.
+  class Failed extends Error {
+    constructor(status, type, message, retryAfter) {
+      super(message);
+      this.status = status;
+      this.type = type;
+      this.retryAfter = retryAfter;
+    }
+  }
 
   function headers(json) {
     const token = sessionStorage.getItem("ldb-token");
@@ -13,59 +25,180 @@
     return found;
   }
 
+  async function send(path, init) {
+    try {
+      return await fetch(path, init);
+    } catch (error) {
+      throw new Failed(0, "unreachable", "the service cannot be reached (" + error.message + ")");
+    }
+  }
+
+  async function failure(reply) {
+    let error = {};
+    try {
+      error = (await reply.json()).error || {};
+    } catch (_) {
+      // Not the service's JSON (a proxy's page): the status says enough.
+    }
+    const wait = Number(reply.headers.get("Retry-After"));
+    return new Failed(reply.status, error.type || "http_" + reply.status,
+      error.message || reply.statusText, Number.isFinite(wait) && wait > 0 ? wait : null);
+  }
+
   async function call(method, path, body) {
-    const reply = await fetch(path, {
+    const reply = await send(path, {
       method, headers: headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (reply.status === 401) {
-      const token = prompt("This service needs its token (LDB_AUTH_TOKEN):");
-      if (token) {
-        sessionStorage.setItem("ldb-token", token);
-        return call(method, path, body);
-      }
-    }
-    const data = await reply.json();
-    if (!reply.ok) throw new Error(data.error ? data.error.type + ": " + data.error.message : reply.statusText);
-    return data;
+    if (!reply.ok) throw await failure(reply);
+    return reply.json();
   }
 
   function say(text) {
     document.getElementById("summary").textContent = text;
   }
 
+  // The error in the page, with its remedy: a token asked for (401), the wait counted down
+  // before trying again (503), or trying again at once; `retry` repeats what failed.
+  let countdown = null;
+  function report(error, retry) {
+    const box = document.getElementById("error");
+    clearInterval(countdown);
+    box.replaceChildren();
+    box.hidden = false;
+    const failed = error instanceof Failed ? error : new Failed(0, "error", String(error.message || error));
+    const kind = document.createElement("span");
+    kind.className = "kind";
+    kind.textContent = (failed.status ? failed.status + " " : "") + failed.type;
+    const text = document.createElement("span");
+    text.className = "message";
+    text.textContent = failed.message;
+    box.append(kind, text);
+    if (failed.status === 401) {
+      text.textContent = "This service needs its access token (LDB_AUTH_TOKEN).";
+      const form = document.createElement("form");
+      form.innerHTML = '<input name="token" type="password" aria-label="Access token" ' +
+        'placeholder="token" autocomplete="off" required> <button type="submit">Use token</button>';
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        sessionStorage.setItem("ldb-token", form.elements.token.value);
+        box.hidden = true;
+        if (retry) retry();
+      });
+      box.appendChild(form);
+      form.elements.token.focus();
+      return;
+    }
+    if (failed.status === 413) {
+      text.textContent = failed.message + ". Send a smaller program or test.";
+    }
+    if (!retry || failed.status === 413 || (failed.status >= 400 && failed.status < 500)) return;
+    const again = document.createElement("button");
+    again.type = "button";
+    again.textContent = "Try again";
+    again.addEventListener("click", () => {
+      clearInterval(countdown);
+      box.hidden = true;
+      retry();
+    });
+    box.appendChild(again);
+    if (failed.retryAfter) {
+      let left = failed.retryAfter;
+      const wait = document.createElement("span");
+      wait.className = "retry";
+      const tick = () => {
+        wait.textContent = left > 0 ? "(retry in " + left + " s)" : "";
+        again.disabled = left > 0;
+        if (left-- <= 0) clearInterval(countdown);
+      };
+      box.insertBefore(wait, again);
+      tick();
+      countdown = setInterval(tick, 1000);
+    }
+  }
+
+  // Runs `action`, saying in the page what went wrong; trying again runs it again.
+  async function attempt(action) {
+    document.getElementById("error").hidden = true;
+    try {
+      await action();
+    } catch (error) {
+      report(error, () => attempt(action));
+    }
+  }
+
   async function open(resultId) {
     say("drawing result " + resultId + " …");
-    viewer.load(await call("GET", "results/" + encodeURIComponent(resultId) + "/view"));
+    const data = await call("GET", "results/" + encodeURIComponent(resultId) + "/view");
+    viewer.load(data);
     history.replaceState(null, "", "?result=" + encodeURIComponent(resultId));
+    fold(true);
+  }
+
+  // Once there is a result, the form folds into a "New run" button, which opens it again
+  // filled with the inputs of the result shown.
+  function fold(folded) {
+    document.getElementById("input").hidden = folded;
+    document.getElementById("new-run").hidden = !folded;
+  }
+
+  function fill(given) {
+    const form = document.getElementById("input");
+    form.elements.code.value = given.code || "";
+    form.elements.test.value = Array.isArray(given.test) ? given.test.join("\n") : given.test || "";
+    form.elements.task.value = given.task || "";
   }
 
   function form() {
     const box = document.createElement("form");
     box.id = "input";
     box.innerHTML =
-      '<label>Program <textarea name="code" rows="10" spellcheck="false" required></textarea></label>' +
-      '<label>Test <textarea name="test" rows="4" spellcheck="false" required></textarea></label>' +
-      '<label>Task (optional) <input name="task"></label>' +
+      '<label>Program <textarea name="code" rows="10" spellcheck="false" required ' +
+      'placeholder="def second_largest(numbers): …"></textarea></label>' +
+      '<label>Test <textarea name="test" rows="10" spellcheck="false" required ' +
+      'placeholder="assert second_largest([3, 1, 4]) == 3"></textarea></label>' +
+      '<label>Task (optional) <input name="task" placeholder="What the program must do"></label>' +
       '<div class="actions"><button type="submit" name="action" value="trace">Trace</button> ' +
       '<button type="submit" name="action" value="debug">Debug</button> ' +
-      '<span id="progress" aria-live="polite"></span></div>';
-    box.addEventListener("submit", async (event) => {
+      '<span id="progress" aria-live="polite"></span>' +
+      '<select id="examples" aria-label="Try an example"><option value="">Try an example…</option></select></div>';
+    box.addEventListener("submit", (event) => {
       event.preventDefault();
       const fields = new FormData(box);
       const request = { code: fields.get("code"), test: fields.get("test") };
       if (fields.get("task")) request.task = fields.get("task");
-      try {
-        if (event.submitter && event.submitter.value === "trace") {
+      const tracing = event.submitter && event.submitter.value === "trace";
+      attempt(async () => {
+        if (tracing) {
           const result = await call("POST", "trace", request);
           await open(result.id);
         } else {
           await debugStream(request);
         }
-      } catch (error) {
-        say(String(error.message || error));
-      }
+      });
     });
     return box;
+  }
+
+  async function examples() {
+    const chooser = document.getElementById("examples");
+    let bundled = [];
+    try {
+      bundled = await (await fetch("ui/examples.json")).json();
+    } catch (_) {
+      chooser.hidden = true;
+      return;
+    }
+    for (const example of bundled) {
+      const option = document.createElement("option");
+      option.value = example.name;
+      option.textContent = example.title;
+      chooser.appendChild(option);
+    }
+    chooser.addEventListener("change", () => {
+      const example = bundled.find((e) => e.name === chooser.value);
+      if (example) fill(example);
+      chooser.value = "";
+    });
   }
 
   // Reads a server-sent event stream off a fetch reply, calling `onEvent(name, data)` for each.
@@ -91,20 +224,19 @@
     }
   }
 
-  async function failure(reply) {
-    const data = await reply.json();
-    return new Error(data.error ? data.error.type + ": " + data.error.message : reply.statusText);
-  }
-
   async function debugStream(request) {
     const progress = document.getElementById("progress");
-    const reply = await fetch("debug/stream", { method: "POST", headers: headers(true), body: JSON.stringify(request) });
-    if (!reply.ok) throw await failure(reply);
+    progress.textContent = "starting …";
+    const reply = await send("debug/stream", { method: "POST", headers: headers(true), body: JSON.stringify(request) });
+    if (!reply.ok) {
+      progress.textContent = "";
+      throw await failure(reply);
+    }
     let resultId = null, problem = null;
     await readEvents(reply, (name, data) => {
       const round = data.iteration !== undefined ? "round " + (data.iteration + 1) + ": " : "";
       if (name === "done") resultId = data.id;
-      if (name === "error") problem = new Error(data.type + ": " + data.message);
+      if (name === "error") problem = new Failed(data.status || 0, data.type, data.message, null);
       progress.textContent = round + name + (data.status ? " (" + data.status + ")" : "");
     });
     if (problem) throw problem;
@@ -133,7 +265,7 @@
     const job = await showJob(jobId);
     if (job.state !== "queued" && job.state !== "running") return;
     const progress = document.getElementById("progress");
-    const reply = await fetch("jobs/" + encodeURIComponent(jobId) + "/events", { headers: headers(false) });
+    const reply = await send("jobs/" + encodeURIComponent(jobId) + "/events", { headers: headers(false) });
     if (!reply.ok) throw await failure(reply);
     await readEvents(reply, (name, data) => {
       const where = data.index !== undefined ? "request #" + data.index + ": " : "";
@@ -142,8 +274,21 @@
     });
   }
 
-  document.querySelector("header").appendChild(form());
-  if (params.get("result")) open(params.get("result")).catch((error) => say(String(error.message)));
-  else if (params.get("job")) follow(params.get("job")).catch((error) => say(String(error.message)));
-  else say("Paste a program and its test, then Trace or Debug.");
+  const newRun = document.createElement("button");
+  newRun.type = "button";
+  newRun.id = "new-run";
+  newRun.textContent = "New run";
+  newRun.hidden = true;
+  newRun.addEventListener("click", () => {
+    const shown = viewer.state.data && viewer.state.data.inputs;
+    if (shown && shown.code !== undefined) fill(shown);
+    fold(false);
+    document.getElementById("input").elements.code.focus();
+  });
+  const heading = document.querySelector(".heading");
+  heading.appendChild(newRun);
+  heading.after(form());
+  examples();
+  if (params.get("result")) attempt(() => open(params.get("result")));
+  else if (params.get("job")) attempt(() => follow(params.get("job")));
 })();

@@ -1,11 +1,14 @@
 // ldb's trace viewer: draws the data the page carries (or a result it is given) with no
-// library and no network. One view per program: its graphs, its trace, its verdicts.
+// library and no network. One view per program: its graphs, its trace, its verdicts; above
+// them what the run was given; the graphs in a pane that pans and zooms.
 "use strict";
 
 (function () {
   const SVG = "http://www.w3.org/2000/svg";
   const LINE = 16, PAD = 8;
   const page = { data: null, view: 0, step: 0, events: [] };
+  const camera = { x: 0, y: 0, scale: 1 };
+  const MIN_SCALE = 0.1, MAX_SCALE = 4, ZOOM_STEP = 1.25, PAN_STEP = 60;
 
   function el(tag, attrs, text) {
     const node = tag.startsWith("svg:")
@@ -69,7 +72,7 @@
       id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7,
       orient: "auto-start-reverse",
     });
-    marker.appendChild(el("svg:path", { d: "M 0 0 L 10 5 L 0 10 z", fill: "#8b93a1" }));
+    marker.appendChild(el("svg:path", { d: "M 0 0 L 10 5 L 0 10 z", class: "arrow" }));
     defs.appendChild(marker);
     svg.appendChild(defs);
     for (const route of lay.routes) {
@@ -146,12 +149,77 @@
     box.appendChild(el("div", {}, trace.status + ": " + passed + " of " + trace.cases.length + " cases pass"));
     if (trace.traced_case === null) return;
     const c = trace.cases[trace.traced_case];
-    box.appendChild(el("div", {}, (c.status === "passed" ? "✓ " : "✗ ") + c.test));
+    const mark = c.status === "passed" ? "✓ " : "✗ ";
+    const written = document.getElementById("case-" + trace.traced_case);
+    if (written) {
+      // The case as the test has it, a link to it there.
+      const link = el("a", { href: "#case-" + trace.traced_case, class: "case-link" }, mark + c.test);
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        showWritten(written);
+      });
+      box.appendChild(el("div")).appendChild(link);
+    } else {
+      box.appendChild(el("div", {}, mark + c.test));
+    }
     if (c.expected !== null) box.appendChild(el("div", { class: "expected" }, "expected " + c.expected));
     if (c.actual !== null) box.appendChild(el("div", { class: "actual" }, "actual   " + c.actual));
     if (c.error && c.expected === null) {
       box.appendChild(el("div", { class: "actual" }, c.error.type + ": " + c.error.message));
     }
+  }
+
+  function showWritten(written) {
+    document.getElementById("inputs").open = true;
+    document.querySelectorAll("pre.code .case.linked").forEach((n) => n.classList.remove("linked"));
+    written.classList.add("linked");
+    written.scrollIntoView({ block: "nearest" });
+    written.focus({ preventScroll: true });
+  }
+
+  // What the run was given, above it: a program's code, its test with each case marked (its
+  // status in `trace`, an anchor for the case's link), its task; a project's tests and files.
+  function showInputs(given, trace) {
+    const box = document.getElementById("inputs");
+    const panes = box.querySelector(".panes");
+    panes.replaceChildren();
+    box.hidden = !given;
+    if (!given) return;
+    const pane = (title, ...content) => {
+      const part = el("div", { class: "pane" });
+      part.append(el("h3", {}, title), ...content);
+      panes.appendChild(part);
+    };
+    if (given.code !== undefined) pane("Program", el("pre", { class: "code program" }, given.code));
+    if (given.test !== undefined) pane("Test", testText(given.test, trace));
+    if (given.task) pane("Task", el("pre", { class: "code task" }, given.task));
+    if (given.tests) pane("Tests", list(given.tests.length ? given.tests : ["all of the project's"]));
+    if (given.files) pane("Files sent", list(given.files));
+    box.querySelector("summary").textContent =
+      given.code !== undefined ? "Program and test" : "Tests" + (given.files ? " and files" : "");
+  }
+
+  function list(items) {
+    const shown = el("ul");
+    for (const item of items) shown.appendChild(el("li", {}, item));
+    return shown;
+  }
+
+  // The test, each case's text (found in order: the same assert twice is two cases) wrapped
+  // in an element of its own.
+  function testText(test, trace) {
+    const text = Array.isArray(test) ? test.join("\n") : test;
+    const shown = el("pre", { class: "code test" });
+    let cursor = 0;
+    ((trace && trace.cases) || []).forEach((c, index) => {
+      const at = text.indexOf(c.test, cursor);
+      if (at < 0) return;
+      shown.append(text.slice(cursor, at));
+      shown.appendChild(el("span", { id: "case-" + index, class: "case " + c.status, tabindex: -1 }, c.test));
+      cursor = at + c.test.length;
+    });
+    shown.append(text.slice(cursor));
+    return shown;
   }
 
   // The file of one part of a patch, from its `diff --git a/P b/P` line (P on both sides as
@@ -201,6 +269,9 @@
     const previous = index > 0 ? page.events[index - 1] : null;
     const body = document.querySelector("#state tbody");
     body.replaceChildren();
+    // The step controls, the state and the call stack only where there is a trace to step.
+    document.getElementById("timeline").hidden = !event;
+    document.getElementById("no-trace").hidden = Boolean(event) || !page.data;
     if (!event) {
       // A view without a trace (a project's final files) keeps nothing of the one before.
       document.getElementById("stack").replaceChildren();
@@ -239,7 +310,10 @@
     if (event.block !== null) {
       const selector = '.block[data-function="' + CSS.escape(event.function) + '"][data-block="' + event.block + '"]';
       const node = document.querySelector(selector);
-      if (node) node.classList.add("current");
+      if (node) {
+        node.classList.add("current");
+        reveal(node);
+      }
     }
     document.getElementById("position").textContent =
       "step " + (index + 1) + " of " + page.events.length +
@@ -262,17 +336,185 @@
     page.events = (view.trace && view.trace.events) || [];
     document.querySelectorAll("#views button").forEach((b, i) => b.setAttribute("aria-current", i === index));
     const counts = visitCounts(view.trace);
-    const graphs = document.getElementById("graphs");
-    graphs.replaceChildren(...view.graphs.map((g) => drawGraph(view, g, counts)));
+    const canvas = document.getElementById("canvas");
+    canvas.replaceChildren(...view.graphs.map((g) => drawGraph(view, g, counts)));
+    showInputs(page.data.inputs, view.trace);
     showCase(view.trace);
     for (const note of view.notes || []) {
       document.getElementById("case").appendChild(el("div", { class: "note" }, "note: " + note));
     }
     showRepair(view);
     document.getElementById("verdict").replaceChildren();
+    document.querySelector("main").classList.remove("empty");
+    document.getElementById("zoom").hidden = !view.graphs.length;
+    start();
     const slider = document.getElementById("step");
     slider.max = Math.max(0, page.events.length - 1);
     go(0);
+  }
+
+  // Pan and zoom: the canvas of drawings moved and scaled by one CSS transform, so they stay
+  // sharp at every scale and keep their own coordinates. Positions are the pane's pixels.
+  function pane() {
+    return document.getElementById("graphs");
+  }
+
+  function place() {
+    const canvas = document.getElementById("canvas");
+    canvas.style.transform = "translate(" + camera.x + "px," + camera.y + "px) scale(" + camera.scale + ")";
+    document.getElementById("scale").textContent = Math.round(camera.scale * 100) + "%";
+  }
+
+  // However far it is dragged, some of the drawing stays in the pane.
+  function clamp() {
+    const canvas = document.getElementById("canvas"), shown = pane();
+    const keep = 60;
+    const width = canvas.offsetWidth * camera.scale, height = canvas.offsetHeight * camera.scale;
+    camera.x = Math.min(shown.clientWidth - keep, Math.max(keep - width, camera.x));
+    camera.y = Math.min(shown.clientHeight - keep, Math.max(keep - height, camera.y));
+  }
+
+  // Whether the drawing moved: a wheel that cannot move it any further is left to the page.
+  function moveBy(dx, dy) {
+    const before = [camera.x, camera.y];
+    camera.x += dx;
+    camera.y += dy;
+    clamp();
+    place();
+    return camera.x !== before[0] || camera.y !== before[1];
+  }
+
+  // Zooms about a point of the pane (the pointer; else the pane's centre), which stays put.
+  function zoomTo(scale, at) {
+    const shown = pane();
+    const [px, py] = at || [shown.clientWidth / 2, shown.clientHeight / 2];
+    const next = Math.min(MAX_SCALE, Math.max(MIN_SCALE, scale));
+    camera.x = px - ((px - camera.x) * next) / camera.scale;
+    camera.y = py - ((py - camera.y) * next) / camera.scale;
+    camera.scale = next;
+    clamp();
+    place();
+  }
+
+  // The whole drawing in the pane, never larger than its actual size.
+  function fit() {
+    const canvas = document.getElementById("canvas"), shown = pane();
+    const scale = Math.min(1, shown.clientWidth / canvas.offsetWidth, shown.clientHeight / canvas.offsetHeight);
+    camera.scale = Math.max(MIN_SCALE, scale);
+    camera.x = (shown.clientWidth - canvas.offsetWidth * camera.scale) / 2;
+    camera.y = Math.max(0, (shown.clientHeight - canvas.offsetHeight * camera.scale) / 2);
+    place();
+  }
+
+  // A view opens at its actual size, or smaller where that is wider than the pane (to half
+  // size at most: smaller, the code cannot be read; "Fit" goes further), its top in view and,
+  // in a drawing still wider than the pane, the first function's entry block in the middle.
+  function start() {
+    const canvas = document.getElementById("canvas"), shown = pane();
+    camera.scale = Math.max(0.5, Math.min(1, shown.clientWidth / canvas.offsetWidth));
+    camera.x = 0;
+    camera.y = 0;
+    place();
+    const entry = canvas.querySelector('.block[data-block="0"]');
+    const wider = canvas.offsetWidth * camera.scale - shown.clientWidth;
+    if (!entry || wider <= 0) return;
+    const box = entry.getBoundingClientRect(), frame = shown.getBoundingClientRect();
+    const middle = frame.left + frame.width / 2 - (box.left + box.width / 2);
+    camera.x = Math.max(-wider, Math.min(0, middle));
+    place();
+  }
+
+  // The block of the current step kept in view: centred once it is not wholly in the pane.
+  function reveal(node) {
+    const shown = pane().getBoundingClientRect(), box = node.getBoundingClientRect();
+    const margin = 16;
+    const inside = box.left >= shown.left + margin && box.right <= shown.right - margin
+      && box.top >= shown.top + margin && box.bottom <= shown.bottom - margin;
+    if (inside || !shown.width || !shown.height) return;
+    moveBy(shown.left + shown.width / 2 - (box.left + box.width / 2),
+      shown.top + shown.height / 2 - (box.top + box.height / 2));
+  }
+
+  function at(event) {
+    const shown = pane().getBoundingClientRect();
+    return [event.clientX - shown.left, event.clientY - shown.top];
+  }
+
+  function panAndZoom() {
+    const shown = pane();
+    // A mouse wheel or a trackpad's two fingers move the drawing; with Ctrl (a trackpad's pinch
+    // arrives so) or ⌘ they zoom about the pointer.
+    shown.addEventListener("wheel", (event) => {
+      if (!page.data) return;
+      const unit = event.deltaMode === 1 ? LINE : event.deltaMode === 2 ? shown.clientHeight : 1;
+      if (event.ctrlKey || event.metaKey) {
+        event.preventDefault();
+        zoomTo(camera.scale * Math.exp(-event.deltaY * unit * 0.002), at(event));
+        return;
+      }
+      const [dx, dy] = event.shiftKey && !event.deltaX ? [event.deltaY, 0] : [event.deltaX, event.deltaY];
+      if (moveBy(-dx * unit, -dy * unit)) event.preventDefault();
+    }, { passive: false });
+    // Pointers down on the pane: one drags the drawing (a mouse not from a block, where it
+    // selects the block's text instead); two fingers pinch, zooming about their midpoint.
+    const down = new Map();
+    const pair = () => {
+      const [a, b] = [...down.values()];
+      return { gap: Math.hypot(a.x - b.x, a.y - b.y), x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+    };
+    shown.addEventListener("pointerdown", (event) => {
+      if (!page.data || event.button !== 0 || event.target.closest("#zoom, #intro")) return;
+      if (event.pointerType !== "touch" && event.target.closest(".block")) return;
+      down.set(event.pointerId, { x: event.clientX, y: event.clientY });
+      shown.setPointerCapture(event.pointerId);
+      shown.classList.add("dragging");
+    });
+    shown.addEventListener("pointermove", (event) => {
+      const last = down.get(event.pointerId);
+      if (!last) return;
+      if (down.size === 2) {
+        const before = pair();
+        [last.x, last.y] = [event.clientX, event.clientY];
+        const after = pair(), frame = shown.getBoundingClientRect();
+        zoomTo(camera.scale * (after.gap / Math.max(before.gap, 1)), [after.x - frame.left, after.y - frame.top]);
+        moveBy(after.x - before.x, after.y - before.y);
+        return;
+      }
+      moveBy(event.clientX - last.x, event.clientY - last.y);
+      [last.x, last.y] = [event.clientX, event.clientY];
+    });
+    const end = (event) => {
+      down.delete(event.pointerId);
+      if (!down.size) shown.classList.remove("dragging");
+    };
+    shown.addEventListener("pointerup", end);
+    shown.addEventListener("pointercancel", end);
+    document.getElementById("zoom-in").addEventListener("click", () => zoomTo(camera.scale * ZOOM_STEP));
+    document.getElementById("zoom-out").addEventListener("click", () => zoomTo(camera.scale / ZOOM_STEP));
+    document.getElementById("fit").addEventListener("click", fit);
+    document.getElementById("actual-size").addEventListener("click", () => zoomTo(1));
+  }
+
+  const PANS = { ArrowLeft: [1, 0], ArrowRight: [-1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+
+  // Keys: ← → step (the pane focused, or with Shift anywhere, the arrows move the drawing),
+  // Home and End the first and last step, + − zoom, 0 actual size, F fit.
+  function keys(event) {
+    if (event.target.closest("input:not([type=range]), textarea, select, [contenteditable]")) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || !page.data) return;
+    const pan = PANS[event.key];
+    if (pan && (event.shiftKey || event.target === pane())) {
+      moveBy(pan[0] * PAN_STEP, pan[1] * PAN_STEP);
+    } else if (event.key === "ArrowLeft") go(page.step - 1);
+    else if (event.key === "ArrowRight") go(page.step + 1);
+    else if (event.key === "Home") go(0);
+    else if (event.key === "End") go(page.events.length - 1);
+    else if (event.key === "+" || event.key === "=") zoomTo(camera.scale * ZOOM_STEP);
+    else if (event.key === "-" || event.key === "_") zoomTo(camera.scale / ZOOM_STEP);
+    else if (event.key === "0") zoomTo(1);
+    else if (event.key === "f" || event.key === "F") fit();
+    else return;
+    event.preventDefault();
   }
 
   // A debug run's status as such (a plausible repair set apart from a fix), why it is not
@@ -297,6 +539,7 @@
 
   function load(data) {
     page.data = data;
+    document.getElementById("error").hidden = true;
     document.getElementById("title").textContent = data.summary.title || "ldb";
     document.getElementById("summary").textContent = data.summary.line || "";
     showOutcome(data.summary);
@@ -312,13 +555,10 @@
   document.getElementById("prev").addEventListener("click", () => go(page.step - 1));
   document.getElementById("next").addEventListener("click", () => go(page.step + 1));
   document.getElementById("step").addEventListener("input", (e) => go(Number(e.target.value)));
-  document.addEventListener("keydown", (event) => {
-    if (event.target instanceof HTMLInputElement && event.target.type !== "range") return;
-    if (event.key === "ArrowLeft") { go(page.step - 1); event.preventDefault(); }
-    if (event.key === "ArrowRight") { go(page.step + 1); event.preventDefault(); }
-  });
+  document.addEventListener("keydown", keys);
+  panAndZoom();
 
-  window.ldbViewer = { load, go, state: page };
+  window.ldbViewer = { load, go, fit, zoomTo, moveBy, state: page, camera };
   const embedded = JSON.parse(document.getElementById("data").textContent);
   if (embedded) load(embedded);
 })();
