@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -100,3 +103,25 @@ def test_the_entry_is_on_top_and_a_loop_goes_back_up() -> None:
     # Along the drawing's right side, into the loop header's top.
     assert back.points[-1][1] == boxes[back.target].y
     json.dumps(drawing.to_json())
+
+
+def test_a_function_is_drawn_the_same_in_every_process() -> None:
+    # Objects' addresses and string hashes change from one process to the next; the drawing
+    # must not. Before, the inspect module's largest functions came out differently each time.
+    script = (
+        "import inspect, json, ldb\n"
+        "from ldb.present.layout import layout\n"
+        "big = [g for g in ldb.blocks(inspect.getsource(inspect)) if len(g.blocks) >= 50]\n"
+        "print(json.dumps([layout(g).to_json() for g in big[:3]]))\n"
+    )
+    drawn = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(4)
+    }
+    assert len(drawn) == 1

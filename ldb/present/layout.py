@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grandalf.graphs import Edge as GEdge
-from grandalf.graphs import Graph, Vertex
+from grandalf.graphs import Graph, Vertex, graph_core
 from grandalf.layouts import SugiyamaLayout
 
 from ldb.models import Block, EdgeKind, FunctionGraph
@@ -153,6 +153,20 @@ def _along_the_side(source: Box, target: Box, lane: float, nth: int) -> list[tup
     ]
 
 
+def _components(vertices: list[Vertex], edges: list[GEdge]) -> list[graph_core]:
+    """The graph's connected parts, each holding its blocks and edges in the graph's order.
+    grandalf gathers a part's edges in a set, ordered by the objects' addresses: the same
+    function came out drawn differently from one run to the next."""
+    order = {id(edge): position for position, edge in enumerate(edges)}
+    parts = []
+    for part in Graph(vertices, edges).C:
+        held = sorted(part.sV, key=lambda vertex: vertex.data)
+        for vertex in held:
+            vertex.c = None
+        parts.append(graph_core(held, sorted(part.sE, key=lambda edge: order[id(edge)])))
+    return parts
+
+
 def layout(graph: FunctionGraph) -> Layout:
     """The graph drawn top to bottom from its entry, loops' back edges going up; each
     connected part laid out on its own, left to right."""
@@ -173,11 +187,10 @@ def layout(graph: FunctionGraph) -> Layout:
             edge.view = _EdgeView()
             edges.append(edge)
             kinds[(block.id, successor.id)] = successor.kind
-    whole = Graph(list(vertices.values()), edges)
     boxes: dict[int, Box] = {}
     routes: list[Route] = []
     left = 0.0
-    for component in whole.C:
+    for component in _components(list(vertices.values()), edges):
         sugiyama = SugiyamaLayout(component)
         sugiyama.xspace, sugiyama.yspace = 24, 36
         entry = vertices.get(graph.entry)

@@ -1,4 +1,5 @@
-"""A browser page for the viewer's tests, its console errors and uncaught exceptions kept."""
+"""A browser page for the viewer's tests, its console errors and uncaught exceptions kept, and
+the service's form filled in."""
 
 from __future__ import annotations
 
@@ -18,3 +19,12 @@ class Page:
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+
+def submit(page: Any, service_url: str, code: str, test: str, action: str) -> None:
+    """The service's page opened, its form filled with `code` and `test`, and `action`
+    (trace or debug) pressed."""
+    page.goto(f"{service_url}/ui")
+    page.fill("textarea[name=code]", code)
+    page.fill("textarea[name=test]", test)
+    page.click(f"button[value={action}]")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -14,7 +15,7 @@ import ldb
 from ldb.present import viewer
 from testbed import server
 from testbed.chat_server import ChatServer
-from tests.helpers.browser import Page
+from tests.helpers.browser import Page, submit
 from tests.helpers.cli import debug_to_html, ldb_command
 from tests.helpers.paths import EXAMPLES
 from tests.helpers.plausible import (
@@ -51,10 +52,7 @@ def test_debug_from_the_page_draws_blames_and_steps(
 ) -> None:
     view = Page(browser)
     page = view.page
-    page.goto(f"{service.url}/ui")
-    page.fill("textarea[name=code]", PROGRAM)
-    page.fill("textarea[name=test]", TEST)
-    page.click("button[value=debug]")
+    submit(page, service.url, PROGRAM, TEST, "debug")
     page.wait_for_selector(".block.incorrect", timeout=60_000)
     page.screenshot(path=str(tmp_path / "debugged.png"), full_page=True)
     figure = page.locator('figure[data-function="moving_average"]')
@@ -140,13 +138,15 @@ def test_a_job_is_followed_as_its_events_arrive(
         timeout=90_000,
     )
     page.screenshot(path=str(tmp_path / "job.png"), full_page=True)
+    # A job's page is about the job: the form folded, the first visit's words gone.
+    assert not page.is_visible("#input") and not page.is_visible("#intro")
     links = page.locator("#case a")
     assert links.count() == 10
     assert [links.nth(i).text_content() for i in range(9)] == [f"#{i} fixed" for i in range(9)]
     assert links.nth(9).text_content() == "#9 unfixed"
     # The job's last event comes after its last item: the page follows it to the end.
     page.wait_for_function(
-        "document.getElementById('progress').textContent === 'done'", timeout=30_000
+        "document.getElementById('job-progress').textContent === 'done'", timeout=30_000
     )
     links.first.click()
     page.wait_for_selector(".block.incorrect")
@@ -310,3 +310,36 @@ def test_the_service_shows_a_stored_plausible_result_as_such(
     page.screenshot(path=str(tmp_path / "service-plausible.png"), full_page=True)
     assert outcome(page)[:3] == ("plausible", "PLAUSIBLE", stored["doubts"])
     assert view.errors == []
+
+
+def test_code_that_looks_like_html_stays_text(browser: object, tmp_path: Path) -> None:
+    program = (
+        "def tag(x):\n"
+        '    opened = "<!--<script>"\n'
+        '    return opened + "</script><img src=x onerror=alert(1)>" + x\n'
+    )
+    test = 'assert tag("<b>") == "<!--<script><b>"\n'
+    result = ldb.trace(program, test)
+    out = tmp_path / "html.html"
+    page_text = viewer.page(
+        viewer.trace_views(program, result),
+        viewer.summary("<i>t</i>", result),
+        {"code": program, "test": test},
+    )
+    out.write_text(page_text)
+    view = Page(browser)
+    page = view.page
+    dialogs: list[str] = []
+
+    def dismissed(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismissed)
+    page.goto(out.as_uri())
+    page.wait_for_selector(".block.ran")
+    assert page.text_content("#inputs pre.program") == program
+    assert page.text_content("#inputs pre.test") == test
+    assert page.locator("img, b, i").count() == 0
+    assert page.locator("script").count() == 2
+    assert dialogs == [] and view.errors == []

@@ -15,9 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
+import ldb
 from ldb.present import viewer
 from testbed import server
-from tests.helpers.browser import Page
+from tests.helpers.browser import Page, submit
 from tests.helpers.paths import EXAMPLES
 
 SECOND = (EXAMPLES / "second_largest.py").read_text()
@@ -37,6 +38,9 @@ def test_the_bundled_examples_are_the_repositorys() -> None:
     for example in bundled:
         assert example["code"] == (EXAMPLES / f"{example['name']}.py").read_text()
         assert example["test"] == (EXAMPLES / f"{example['name']}_test.py").read_text()
+        # The menu says which examples' tests pass (nothing to debug there).
+        traced = ldb.trace(example["code"], example["test"])
+        assert example["fails"] is (traced.status == "failed"), example["name"]
 
 
 def test_the_first_visit_says_what_to_do_and_an_example_runs(
@@ -101,7 +105,13 @@ def test_a_stored_result_shows_the_program_test_and_task_it_was_given(
         "assert moving_average([4, 6], 2) == [5.0]",
     ]
     task = "The mean of every run of `width` consecutive values, in order."
-    body = {"code": program, "test": asserts, "task": task, "max_iterations": 1}
+    body = {
+        "code": program,
+        "test": asserts,
+        "task": task,
+        "entry_point": "moving_average",
+        "max_iterations": 1,
+    }
     stored = httpx.post(f"{service.url}/debug", json=body, timeout=120).json()
     view = Page(browser, width=1400, height=1000)
     page = view.page
@@ -118,6 +128,8 @@ def test_a_stored_result_shows_the_program_test_and_task_it_was_given(
     assert page.evaluate("document.activeElement.textContent") == traced
     page.click("#new-run")
     assert page.input_value("input[name=task]") == task
+    assert page.input_value("input[name=entry_point]") == "moving_average"
+    assert page.inner_text("#inputs pre.entry") == "moving_average"
     assert page.input_value("textarea[name=test]") == "\n".join(asserts)
     assert view.errors == []
 
@@ -159,6 +171,9 @@ def test_a_401_asks_for_the_token_in_the_page_and_the_run_goes_on(
     assert page.inner_text("#error .kind") == "401 unauthorized"
     assert "access token" in page.inner_text("#error")
     assert page.evaluate("document.activeElement.name") == "token"
+    page.fill("#error input[name=token]", "not-the-token")
+    page.click("#error button[type=submit]")
+    page.wait_for_selector("#error:not([hidden]) >> text=was refused")
     page.fill("#error input[name=token]", TOKEN)
     page.click("#error button[type=submit]")
     page.wait_for_selector(".block.ran")
@@ -210,6 +225,7 @@ def test_a_503_counts_down_its_retry_time_then_tries_again(
     assert page.inner_text("#error .retry") == "(retry in 2 s)"
     again = page.locator("#error button", has_text="Try again")
     assert again.is_disabled()
+    assert float(again.evaluate("node => getComputedStyle(node).opacity")) < 1, "looks enabled"
     page.wait_for_function("!document.querySelector('#error button').disabled", timeout=5000)
     sleeper.join(timeout=30)
     assert busy and busy[0].status_code == 200
@@ -217,3 +233,24 @@ def test_a_503_counts_down_its_retry_time_then_tries_again(
     page.wait_for_selector(".block.ran")
     assert not page.is_visible("#error")
     assert [e for e in view.errors if "503" not in e] == []
+
+
+@pytest.mark.parametrize(
+    ("code", "test", "said"),
+    [
+        ("def f(x):\n    return x +\n", "assert f(1) == 2\n", "program.py:2"),
+        ("def f(x):\n    return x + 1\n", "assert f(1) ==\n", "test.py:1"),
+    ],
+    ids=["program", "test"],
+)
+def test_a_syntax_error_is_said_and_the_form_stays_to_mend_it(
+    service: server.Service, browser: Any, code: str, test: str, said: str
+) -> None:
+    view = Page(browser)
+    page = view.page
+    submit(page, service.url, code, test, "trace")
+    page.wait_for_selector("#case .message")
+    assert said in page.inner_text("#case .message")
+    assert page.is_visible("#input") and page.input_value("textarea[name=code]") == code
+    assert not page.is_visible("#no-trace") and not page.is_visible("#timeline")
+    assert view.errors == []

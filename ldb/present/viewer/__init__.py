@@ -323,8 +323,9 @@ def page(
         {"views": views, "summary": summary, "inputs": inputs(given) if given else None},
         separators=(",", ":"),
     )
-    # `</` would end the script element early; JSON allows escaping the slash.
-    data = data.replace("</", "<\\/")
+    # Any `<` escaped: `</script` would end the data's element early, and `<!--<script` would
+    # make the parser take the viewer's own script for more data.
+    data = data.replace("<", "\\u003c")
     title = html.escape(str(summary.get("title", "ldb")))
     return (
         asset("index.html")

@@ -74,7 +74,9 @@
     text.textContent = failed.message;
     box.append(kind, text);
     if (failed.status === 401) {
-      text.textContent = "This service needs its access token (LDB_AUTH_TOKEN).";
+      text.textContent = sessionStorage.getItem("ldb-token")
+        ? "The token given was refused: enter the service's access token (LDB_AUTH_TOKEN)."
+        : "This service needs its access token (LDB_AUTH_TOKEN).";
       const form = document.createElement("form");
       form.innerHTML = '<input name="token" type="password" aria-label="Access token" ' +
         'placeholder="token" autocomplete="off" required> <button type="submit">Use token</button>';
@@ -116,13 +118,20 @@
     }
   }
 
-  // Runs `action`, saying in the page what went wrong; trying again runs it again.
+  // Runs `action` with the form's buttons off (one run at a time), saying in the page what
+  // went wrong, in place of what was under way; trying again runs it again.
   async function attempt(action) {
+    const buttons = document.querySelectorAll("#input button[type=submit]");
     document.getElementById("error").hidden = true;
+    buttons.forEach((button) => { button.disabled = true; });
     try {
       await action();
     } catch (error) {
+      say("");
+      document.getElementById("progress").textContent = "";
       report(error, () => attempt(action));
+    } finally {
+      buttons.forEach((button) => { button.disabled = false; });
     }
   }
 
@@ -131,7 +140,11 @@
     const data = await call("GET", "results/" + encodeURIComponent(resultId) + "/view");
     viewer.load(data);
     history.replaceState(null, "", "?result=" + encodeURIComponent(resultId));
-    fold(true);
+    // A program or test that does not parse is to be mended: the form stays, filled with it.
+    const first = data.views.length ? data.views[0].trace : null;
+    const unparsed = first && /syntax_error$/.test(first.status);
+    if (unparsed && data.inputs && data.inputs.code !== undefined) fill(data.inputs);
+    fold(!unparsed);
   }
 
   // Once there is a result, the form folds into a "New run" button, which opens it again
@@ -146,6 +159,7 @@
     form.elements.code.value = given.code || "";
     form.elements.test.value = Array.isArray(given.test) ? given.test.join("\n") : given.test || "";
     form.elements.task.value = given.task || "";
+    form.elements.entry_point.value = given.entry_point || "";
   }
 
   function form() {
@@ -157,6 +171,8 @@
       '<label>Test <textarea name="test" rows="10" spellcheck="false" required ' +
       'placeholder="assert second_largest([3, 1, 4]) == 3"></textarea></label>' +
       '<label>Task (optional) <input name="task" placeholder="What the program must do"></label>' +
+      '<label>Entry point (optional) <input name="entry_point" spellcheck="false" ' +
+      'placeholder="The function a check(candidate) test calls"></label>' +
       '<div class="actions"><button type="submit" name="action" value="trace">Trace</button> ' +
       '<button type="submit" name="action" value="debug">Debug</button> ' +
       '<span id="progress" aria-live="polite"></span>' +
@@ -165,7 +181,9 @@
       event.preventDefault();
       const fields = new FormData(box);
       const request = { code: fields.get("code"), test: fields.get("test") };
-      if (fields.get("task")) request.task = fields.get("task");
+      for (const optional of ["task", "entry_point"]) {
+        if (fields.get(optional)) request[optional] = fields.get(optional);
+      }
       const tracing = event.submitter && event.submitter.value === "trace";
       attempt(async () => {
         if (tracing) {
@@ -191,7 +209,7 @@
     for (const example of bundled) {
       const option = document.createElement("option");
       option.value = example.name;
-      option.textContent = example.title;
+      option.textContent = example.title + (example.fails ? "" : " (its test passes: trace it)");
       chooser.appendChild(option);
     }
     chooser.addEventListener("change", () => {
@@ -246,6 +264,7 @@
   async function showJob(jobId) {
     const job = await call("GET", "jobs/" + encodeURIComponent(jobId));
     say("job " + job.id + ": " + job.state + ", " + job.done + " of " + job.total + " done");
+    document.getElementById("progress").textContent = "";
     const list = document.getElementById("case");
     list.replaceChildren(...job.items.map((item) => {
       const row = document.createElement("div");
@@ -260,11 +279,13 @@
   }
 
   // The job as it stands, then its events as they arrive: each stage of the request running,
-  // and the list again whenever one finishes.
+  // and the list again whenever one finishes. The form is folded away: it is not what runs.
   async function follow(jobId) {
+    fold(true);
+    document.getElementById("intro").hidden = true;
     const job = await showJob(jobId);
     if (job.state !== "queued" && job.state !== "running") return;
-    const progress = document.getElementById("progress");
+    const progress = document.getElementById("job-progress");
     const reply = await send("jobs/" + encodeURIComponent(jobId) + "/events", { headers: headers(false) });
     if (!reply.ok) throw await failure(reply);
     await readEvents(reply, (name, data) => {
@@ -287,6 +308,10 @@
   });
   const heading = document.querySelector(".heading");
   heading.appendChild(newRun);
+  const jobProgress = document.createElement("span");
+  jobProgress.id = "job-progress";
+  jobProgress.setAttribute("aria-live", "polite");
+  document.getElementById("summary").after(jobProgress);
   heading.after(form());
   examples();
   if (params.get("result")) attempt(() => open(params.get("result")));

@@ -147,6 +147,10 @@
     if (!trace) return;
     const passed = trace.cases.filter((c) => c.status === "passed").length;
     box.appendChild(el("div", {}, trace.status + ": " + passed + " of " + trace.cases.length + " cases pass"));
+    // Why a run ended before its cases (a syntax error, a timeout): the run's own words.
+    if (trace.message && (!trace.cases.length || !["passed", "failed"].includes(trace.status))) {
+      box.appendChild(el("div", { class: "actual message" }, trace.message));
+    }
     if (trace.traced_case === null) return;
     const c = trace.cases[trace.traced_case];
     const mark = c.status === "passed" ? "✓ " : "✗ ";
@@ -171,7 +175,7 @@
 
   function showWritten(written) {
     document.getElementById("inputs").open = true;
-    document.querySelectorAll("pre.code .case.linked").forEach((n) => n.classList.remove("linked"));
+    document.querySelectorAll("#inputs .case.linked").forEach((n) => n.classList.remove("linked"));
     written.classList.add("linked");
     written.scrollIntoView({ block: "nearest" });
     written.focus({ preventScroll: true });
@@ -193,7 +197,8 @@
     if (given.code !== undefined) pane("Program", el("pre", { class: "code program" }, given.code));
     if (given.test !== undefined) pane("Test", testText(given.test, trace));
     if (given.task) pane("Task", el("pre", { class: "code task" }, given.task));
-    if (given.tests) pane("Tests", list(given.tests.length ? given.tests : ["all of the project's"]));
+    if (given.entry_point) pane("Entry point", el("pre", { class: "code entry" }, given.entry_point));
+    if (given.tests) pane("Tests", testList(given.tests, trace));
     if (given.files) pane("Files sent", list(given.files));
     box.querySelector("summary").textContent =
       given.code !== undefined ? "Program and test" : "Tests" + (given.files ? " and files" : "");
@@ -202,6 +207,21 @@
   function list(items) {
     const shown = el("ul");
     for (const item of items) shown.appendChild(el("li", {}, item));
+    return shown;
+  }
+
+  // A project's tests as asked for, each that ran as a case marked and linked like a case of a
+  // program's test.
+  function testList(tests, trace) {
+    const shown = list(tests.length ? tests : ["all of the project's"]);
+    const cases = (trace && trace.cases) || [];
+    [...shown.children].forEach((item, position) => {
+      const index = cases.findIndex((c) => c.test === tests[position]);
+      if (index < 0) return;
+      item.id = "case-" + index;
+      item.className = "case " + cases[index].status;
+      item.tabIndex = -1;
+    });
     return shown;
   }
 
@@ -271,7 +291,7 @@
     body.replaceChildren();
     // The step controls, the state and the call stack only where there is a trace to step.
     document.getElementById("timeline").hidden = !event;
-    document.getElementById("no-trace").hidden = Boolean(event) || !page.data;
+    document.getElementById("no-trace").hidden = !page.data || page.data.views[page.view].trace !== null;
     if (!event) {
       // A view without a trace (a project's final files) keeps nothing of the one before.
       document.getElementById("stack").replaceChildren();
@@ -359,19 +379,33 @@
     return document.getElementById("graphs");
   }
 
+  // The camera as it is, kept within bounds, applied to the canvas.
   function place() {
+    clamp();
     const canvas = document.getElementById("canvas");
     canvas.style.transform = "translate(" + camera.x + "px," + camera.y + "px) scale(" + camera.scale + ")";
     document.getElementById("scale").textContent = Math.round(camera.scale * 100) + "%";
   }
 
-  // However far it is dragged, some of the drawing stays in the pane.
+  // Along each axis a drawing that fits stays wholly in the pane; a bigger one may be moved
+  // until its edge comes a little way in, no further.
+  const EDGE = 40;
   function clamp() {
     const canvas = document.getElementById("canvas"), shown = pane();
-    const keep = 60;
+    const within = (at, size, room) =>
+      size <= room ? Math.min(room - size, Math.max(0, at)) : Math.min(EDGE, Math.max(room - size - EDGE, at));
     const width = canvas.offsetWidth * camera.scale, height = canvas.offsetHeight * camera.scale;
-    camera.x = Math.min(shown.clientWidth - keep, Math.max(keep - width, camera.x));
-    camera.y = Math.min(shown.clientHeight - keep, Math.max(keep - height, camera.y));
+    camera.x = within(camera.x, width, shown.clientWidth);
+    camera.y = within(camera.y, height, shown.clientHeight);
+    shown.classList.toggle("fits", width <= shown.clientWidth && height <= shown.clientHeight);
+  }
+
+  // Whether the drawing is larger than the pane across (x) and down (y): only then does a
+  // wheel move it that way (else the page scrolls).
+  function larger() {
+    const canvas = document.getElementById("canvas"), shown = pane();
+    return [canvas.offsetWidth * camera.scale > shown.clientWidth,
+      canvas.offsetHeight * camera.scale > shown.clientHeight];
   }
 
   // Whether the drawing moved: a wheel that cannot move it any further is left to the page.
@@ -379,7 +413,6 @@
     const before = [camera.x, camera.y];
     camera.x += dx;
     camera.y += dy;
-    clamp();
     place();
     return camera.x !== before[0] || camera.y !== before[1];
   }
@@ -392,7 +425,6 @@
     camera.x = px - ((px - camera.x) * next) / camera.scale;
     camera.y = py - ((py - camera.y) * next) / camera.scale;
     camera.scale = next;
-    clamp();
     place();
   }
 
@@ -416,21 +448,30 @@
     camera.y = 0;
     place();
     const entry = canvas.querySelector('.block[data-block="0"]');
-    const wider = canvas.offsetWidth * camera.scale - shown.clientWidth;
-    if (!entry || wider <= 0) return;
+    if (!entry) return;
+    // Moved left just enough to show the entry block whole and clear of the zoom buttons (its
+    // left edge first, if it is wider than that), so the function's heading stays in view
+    // where it can.
     const box = entry.getBoundingClientRect(), frame = shown.getBoundingClientRect();
-    const middle = frame.left + frame.width / 2 - (box.left + box.width / 2);
-    camera.x = Math.max(-wider, Math.min(0, middle));
+    const buttons = document.getElementById("zoom").getBoundingClientRect();
+    const room = box.top < buttons.bottom ? buttons.left : frame.right;
+    const over = box.right - (room - PAD);
+    if (over <= 0) return;
+    camera.x -= Math.min(over, box.left - frame.left - PAD);
     place();
   }
 
-  // The block of the current step kept in view: centred once it is not wholly in the pane.
+  // The block of the current step (or of the keyboard's focus) kept in view: centred once it
+  // is not wholly in the pane, or is under the zoom buttons.
   function reveal(node) {
     const shown = pane().getBoundingClientRect(), box = node.getBoundingClientRect();
+    const buttons = document.getElementById("zoom").getBoundingClientRect();
     const margin = 16;
     const inside = box.left >= shown.left + margin && box.right <= shown.right - margin
       && box.top >= shown.top + margin && box.bottom <= shown.bottom - margin;
-    if (inside || !shown.width || !shown.height) return;
+    const covered = box.right > buttons.left && box.left < buttons.right
+      && box.bottom > buttons.top && box.top < buttons.bottom;
+    if ((inside && !covered) || !shown.width || !shown.height) return;
     moveBy(shown.left + shown.width / 2 - (box.left + box.width / 2),
       shown.top + shown.height / 2 - (box.top + box.height / 2));
   }
@@ -453,7 +494,8 @@
         return;
       }
       const [dx, dy] = event.shiftKey && !event.deltaX ? [event.deltaY, 0] : [event.deltaX, event.deltaY];
-      if (moveBy(-dx * unit, -dy * unit)) event.preventDefault();
+      const [across, down] = larger();
+      if (moveBy(across ? -dx * unit : 0, down ? -dy * unit : 0)) event.preventDefault();
     }, { passive: false });
     // Pointers down on the pane: one drags the drawing (a mouse not from a block, where it
     // selects the block's text instead); two fingers pinch, zooming about their midpoint.
@@ -489,6 +531,11 @@
     };
     shown.addEventListener("pointerup", end);
     shown.addEventListener("pointercancel", end);
+    // A block reached with Tab is brought into view by the camera, not by scrolling the pane.
+    document.getElementById("canvas").addEventListener("focusin", (event) => {
+      const block = event.target.closest(".block");
+      if (block) reveal(block);
+    });
     document.getElementById("zoom-in").addEventListener("click", () => zoomTo(camera.scale * ZOOM_STEP));
     document.getElementById("zoom-out").addEventListener("click", () => zoomTo(camera.scale / ZOOM_STEP));
     document.getElementById("fit").addEventListener("click", fit);
@@ -497,13 +544,14 @@
 
   const PANS = { ArrowLeft: [1, 0], ArrowRight: [-1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
 
-  // Keys: ← → step (the pane focused, or with Shift anywhere, the arrows move the drawing),
-  // Home and End the first and last step, + − zoom, 0 actual size, F fit.
+  // Keys: ← → step (with Shift the arrows move the drawing: a click that focuses the pane
+  // must not change what they do), Home and End the first and last step, + − zoom, 0 actual
+  // size, F fit.
   function keys(event) {
     if (event.target.closest("input:not([type=range]), textarea, select, [contenteditable]")) return;
     if (event.ctrlKey || event.metaKey || event.altKey || !page.data) return;
     const pan = PANS[event.key];
-    if (pan && (event.shiftKey || event.target === pane())) {
+    if (pan && event.shiftKey) {
       moveBy(pan[0] * PAN_STEP, pan[1] * PAN_STEP);
     } else if (event.key === "ArrowLeft") go(page.step - 1);
     else if (event.key === "ArrowRight") go(page.step + 1);
