@@ -230,6 +230,37 @@ class StoredResult(BaseModel):
     result: ldb.TraceResult | ldb.DebugResult | ldb.ProjectDebugResult
 
 
+class RunInputs(BaseModel):
+    """What a stored run was given, as the viewer shows it above the run; absent keys were
+    not given."""
+
+    code: str | None = Field(default=None, description="A program's source.")
+    test: str | list[str] | None = Field(default=None, description="A program's test.")
+    task: str | None = None
+    entry_point: str | None = None
+    tests: list[str] | None = Field(default=None, description="A project's tests, as asked for.")
+    files: list[str] | None = Field(
+        default=None, description="The paths of a project's files (their functions are drawn)."
+    )
+
+
+class ResultView(BaseModel):
+    """What the viewer draws for a stored result."""
+
+    views: list[dict[str, Any]] = Field(
+        description="A view per round, then the final program's (or files'): its `title`, "
+        "`graphs` (each function's blocks with a `layout`: boxes and routed edges), `trace` "
+        "(its events, for stepping; null where there is none), `verdicts`, the round's "
+        "`diff` and `edit`, and a project round's `notes`."
+    )
+    summary: dict[str, Any] = Field(
+        description="The heading: `title` and `line`; for a debug run its `status`, why it is "
+        "not passed or fixed (`message`) and a plausible repair's `doubts`; for a project "
+        "also `model`, `seconds`, `targets`, `tests` and the whole `patch`."
+    )
+    inputs: RunInputs | None = None
+
+
 class JobRequest(_Strict):
     requests: list[AnyDebugRequest] = Field(
         min_length=1, description="Debug requests, each a program's or a project's, run in order."

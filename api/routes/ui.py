@@ -13,6 +13,7 @@ import ldb
 from api import work
 from api.deps import GateDep, StoreDep
 from api.errors import NotFound, responses
+from api.schemas import ResultView
 from api.store import StoredResult
 
 public = APIRouter(tags=["viewer"])
@@ -36,7 +37,12 @@ def page() -> str:
     )
 
 
-@router.get("/results/{result_id}/view", responses=responses(404, 503, missing="No such result"))
+@router.get(
+    "/results/{result_id}/view",
+    response_model=ResultView,
+    response_model_exclude_none=True,
+    responses=responses(404, 503, missing="No such result"),
+)
 async def view(result_id: str, store: StoreDep, gate: GateDep) -> dict[str, Any]:
     """What the viewer draws for a stored result: each program's graphs laid out, its trace
     (a debug result's rounds traced again for their states), verdicts and repairs."""
@@ -71,5 +77,5 @@ def _views(stored: StoredResult) -> dict[str, Any]:
     return {
         "views": views,
         "summary": ldb.viewer_summary(title, result),
-        "inputs": ldb.viewer_inputs(asked),
+        "inputs": ldb.viewer_inputs(asked) or None,
     }

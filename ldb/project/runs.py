@@ -255,9 +255,15 @@ class ProjectRuns:
                 prepared.close()
 
     def refuse_unknown(self, result: TraceResult, node_ids: Sequence[str]) -> None:
-        """A run that found no test to run is bad input: when tests were named, which of them
-        do not exist, each with the names closest to it in its file."""
-        if result.status != "no_tests" or not any("::" in node for node in node_ids):
+        """A run that found no test to run is bad input: pytest's refusal of its arguments (an
+        option the project's configuration adds that no plugin defines) in pytest's words;
+        else, when tests were named, which of them do not exist, each with the names closest
+        to it in its file."""
+        if result.status != "no_tests":
+            return
+        if result.message and _refused_arguments(result.message):
+            raise InputError(result.message)
+        if not any("::" in node for node in node_ids):
             return
         files_named = sorted({node.partition("::")[0] for node in node_ids})
         listed, _ = self.run(files_named, "off", collect_only=True)
@@ -316,6 +322,12 @@ def _why_none(stderr: str) -> str:
         if line.startswith("ERROR: ") and not line.startswith("ERROR: usage:"):
             return f"pytest: {line.removeprefix('ERROR: ')}"
     return "pytest collected no test to run"
+
+
+def _refused_arguments(why: str) -> bool:
+    """Whether pytest ran nothing for its arguments, not for a name it did not find (both
+    come as `_why_none` words)."""
+    return why.startswith("pytest: ") and not why.startswith("pytest: not found:")
 
 
 def _errors(messages: list[dict[str, Any]]) -> bool:

@@ -192,6 +192,15 @@ def test_tests_that_do_not_exist_are_bad_input(shop: Path, tests: list[str], wor
         _debug(shop, tests)
 
 
+def test_an_option_of_the_projects_configuration_that_pytest_refuses_is_said_so(
+    shop: Path,
+) -> None:
+    # Before, a named test was then called missing: "no such test: tests/test_cart.py::…".
+    write_project(shop, {"pytest.ini": "[pytest]\naddopts = --cov=shop\n"})
+    with pytest.raises(ldb.InputError, match="pytest: unrecognized arguments: --cov=shop"):
+        _debug(shop, [HALF])
+
+
 def test_a_test_file_that_does_not_collect_is_bad_input(shop: Path) -> None:
     write_project(shop, {"tests/test_broken.py": "import nowhere_to_be_found\n"})
     with pytest.raises(ldb.InputError, match="nowhere_to_be_found"):

@@ -173,3 +173,17 @@ def test_a_method_a_path_does_not_take_is_405_naming_every_one_it_does(
     reply = client.request(method, path)
     error(reply, 405, "method_not_allowed")
     assert reply.headers["allow"] == allowed
+
+
+def test_a_results_view_is_documented_with_what_the_run_was_given(client: httpx.Client) -> None:
+    document = client.get("/openapi.json").json()
+    answer = document["paths"]["/results/{result_id}/view"]["get"]["responses"]["200"]
+    assert answer["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ResultView"
+    }
+    given = document["components"]["schemas"]["RunInputs"]["properties"]
+    assert set(given) == {"code", "test", "task", "entry_point", "tests", "files"}
+    stored = client.post("/trace", json=PASSING).json()
+    view = client.get(f"/results/{stored['id']}/view").json()
+    assert set(view) == {"views", "summary", "inputs"}
+    assert view["inputs"] == PASSING, "absent inputs are left out, not null"
