@@ -161,7 +161,7 @@ def test_a_projects_trace_draws_each_function_with_its_file(
         "trace",
         "--project",
         str(EXAMPLES / "shop"),
-        "tests/test_cart.py::test_half",
+        "tests/test_cart.py",
         "--env",
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1",
         "--html",
@@ -177,6 +177,11 @@ def test_a_projects_trace_draws_each_function_with_its_file(
     assert headings == ["shop/cart.py::total (line 6)", "shop/pricing.py::discount (line 4)"]
     page.keyboard.press("End")
     assert "shop/cart.py::total" in page.locator("#stack").inner_text()
+    # The failing test's link leads to the file asked for, which selected it.
+    assert page.inner_text("#case a.case-link") == "✗ tests/test_cart.py::test_half"
+    page.click("#case a.case-link")
+    assert page.evaluate("document.activeElement.textContent") == "tests/test_cart.py"
+    assert page.locator("#inputs li.case.failed").count() == 1
     assert view.errors == []
 
 

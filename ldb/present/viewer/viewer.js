@@ -210,17 +210,26 @@
     return shown;
   }
 
-  // A project's tests as asked for, each that ran as a case marked and linked like a case of a
-  // program's test.
+  // A project's tests as asked for, each marked as the first case it selected (the traced
+  // case, where it selected that: a file, a test and its parametrized cases select theirs)
+  // and the traced case's link leading to it.
   function testList(tests, trace) {
     const shown = list(tests.length ? tests : ["all of the project's"]);
     const cases = (trace && trace.cases) || [];
+    const traced = trace && trace.traced_case !== null ? trace.traced_case : -1;
+    let linked = false;
     [...shown.children].forEach((item, position) => {
-      const index = cases.findIndex((c) => c.test === tests[position]);
+      const asked = tests[position];
+      if (asked === undefined) return;
+      const selects = (c) => c.test === asked || c.test.startsWith(asked + "[") || c.test.startsWith(asked + "::");
+      const index = !linked && traced >= 0 && selects(cases[traced]) ? traced : cases.findIndex(selects);
       if (index < 0) return;
-      item.id = "case-" + index;
+      if (index === traced) {
+        linked = true;
+        item.id = "case-" + index;
+        item.tabIndex = -1;
+      }
       item.className = "case " + cases[index].status;
-      item.tabIndex = -1;
     });
     return shown;
   }
