@@ -93,7 +93,8 @@
     if (failed.status === 413) {
       text.textContent = failed.message + ". Send a smaller program or test.";
     }
-    if (!retry || failed.status === 413 || (failed.status >= 400 && failed.status < 500)) return;
+    // A refusal of the request itself (a 4xx) would only be refused again.
+    if (!retry || (failed.status >= 400 && failed.status < 500)) return;
     const again = document.createElement("button");
     again.type = "button";
     again.textContent = "Try again";
@@ -264,7 +265,6 @@
   async function showJob(jobId) {
     const job = await call("GET", "jobs/" + encodeURIComponent(jobId));
     say("job " + job.id + ": " + job.state + ", " + job.done + " of " + job.total + " done");
-    document.getElementById("progress").textContent = "";
     const list = document.getElementById("case");
     list.replaceChildren(...job.items.map((item) => {
       const row = document.createElement("div");

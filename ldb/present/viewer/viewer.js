@@ -396,25 +396,32 @@
     document.getElementById("scale").textContent = Math.round(camera.scale * 100) + "%";
   }
 
+  // The drawing's size at the camera's scale, and the pane's.
+  function extent() {
+    const canvas = document.getElementById("canvas"), shown = pane();
+    return {
+      width: canvas.offsetWidth * camera.scale, height: canvas.offsetHeight * camera.scale,
+      room: [shown.clientWidth, shown.clientHeight],
+    };
+  }
+
+  // Whether the drawing is larger than the pane across (x) and down (y): only there may it be
+  // moved (else a wheel scrolls the page).
+  function larger() {
+    const { width, height, room } = extent();
+    return [width > room[0], height > room[1]];
+  }
+
   // Along each axis a drawing that fits stays wholly in the pane; a bigger one may be moved
   // until its edge comes a little way in, no further.
   const EDGE = 40;
   function clamp() {
-    const canvas = document.getElementById("canvas"), shown = pane();
-    const within = (at, size, room) =>
-      size <= room ? Math.min(room - size, Math.max(0, at)) : Math.min(EDGE, Math.max(room - size - EDGE, at));
-    const width = canvas.offsetWidth * camera.scale, height = canvas.offsetHeight * camera.scale;
-    camera.x = within(camera.x, width, shown.clientWidth);
-    camera.y = within(camera.y, height, shown.clientHeight);
-    shown.classList.toggle("fits", width <= shown.clientWidth && height <= shown.clientHeight);
-  }
-
-  // Whether the drawing is larger than the pane across (x) and down (y): only then does a
-  // wheel move it that way (else the page scrolls).
-  function larger() {
-    const canvas = document.getElementById("canvas"), shown = pane();
-    return [canvas.offsetWidth * camera.scale > shown.clientWidth,
-      canvas.offsetHeight * camera.scale > shown.clientHeight];
+    const { width, height, room } = extent();
+    const within = (at, size, space) =>
+      size <= space ? Math.min(space - size, Math.max(0, at)) : Math.min(EDGE, Math.max(space - size - EDGE, at));
+    camera.x = within(camera.x, width, room[0]);
+    camera.y = within(camera.y, height, room[1]);
+    pane().classList.toggle("fits", !larger().some(Boolean));
   }
 
   // Whether the drawing moved: a wheel that cannot move it any further is left to the page.
@@ -448,8 +455,8 @@
   }
 
   // A view opens at its actual size, or smaller where that is wider than the pane (to half
-  // size at most: smaller, the code cannot be read; "Fit" goes further), its top in view and,
-  // in a drawing still wider than the pane, the first function's entry block in the middle.
+  // size at most: smaller, the code cannot be read; "Fit" goes further), its top left in view
+  // and the first function's entry block too.
   function start() {
     const canvas = document.getElementById("canvas"), shown = pane();
     camera.scale = Math.max(0.5, Math.min(1, shown.clientWidth / canvas.offsetWidth));
